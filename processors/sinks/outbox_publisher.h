@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "librdkafka/rdkafkacpp.h"
+#include "processors/state/state_store.h"
+#include "vigil/internal/state.pb.h"
+
+namespace vigil::sinks {
+
+// Publishes committed outbox records to Kafka and removes them once acked.
+// Single-threaded: every method runs on the engine thread.
+class OutboxPublisher {
+ public:
+  static absl::StatusOr<std::unique_ptr<OutboxPublisher>> Create(
+      const std::map<std::string, std::string>& kafka_properties, state::StateStore* store);
+  ~OutboxPublisher();
+
+  // Re-sends every record still in the outbox (after a restart).
+  absl::Status Recover();
+  // Sends records that were just committed. Call only after the commit.
+  void Publish(uint64_t seq, const internal::OutboxRecord& record);
+  // Serves delivery reports; deletes acknowledged records; resends failed ones.
+  absl::Status Poll(int timeout_ms);
+  // Polls until nothing is in flight or the timeout passes. True when drained.
+  bool Drain(int timeout_ms);
+
+  size_t in_flight() const { return in_flight_.size(); }
+  uint64_t published_total() const { return published_total_; }
+  uint64_t failed_total() const { return failed_total_; }
+
+ private:
+  class DeliveryCb : public RdKafka::DeliveryReportCb {
+   public:
+    explicit DeliveryCb(OutboxPublisher* owner) : owner_(owner) {}
+    void dr_cb(RdKafka::Message& message) override;
+
+   private:
+    OutboxPublisher* owner_;
+  };
+
+  OutboxPublisher(state::StateStore* store) : store_(store), delivery_cb_(this) {}
+  void Send(uint64_t seq);
+
+  state::StateStore* store_;
+  DeliveryCb delivery_cb_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  // Records sent and not yet acknowledged, by outbox sequence.
+  std::map<uint64_t, internal::OutboxRecord> in_flight_;
+  std::vector<uint64_t> acked_;
+  std::deque<uint64_t> retry_;
+  uint64_t published_total_ = 0;
+  uint64_t failed_total_ = 0;
+};
+
+}  // namespace vigil::sinks

@@ -1,0 +1,170 @@
+#include "processors/state/state_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "processors/common/status.h"
+#include "processors/state/rocksdb_status.h"
+
+namespace vigil::state {
+namespace {
+
+constexpr char kWindowCf[] = "window_state";
+constexpr char kOffsetsCf[] = "offsets";
+constexpr char kOutboxCf[] = "outbox";
+
+std::string BigEndian(uint64_t v, int bytes) {
+  std::string out(bytes, '\0');
+  for (int i = bytes - 1; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+uint64_t FromBigEndian(std::string_view s) {
+  uint64_t v = 0;
+  for (unsigned char c : s) v = (v << 8) | c;
+  return v;
+}
+
+std::string StateKey(const std::string& rule_id, const std::string& key) {
+  return rule_id + std::string(1, '\0') + key;
+}
+
+}  // namespace
+
+void StateStore::Batch::PutClusterState(const std::string& rule_id, const std::string& key,
+                                        const internal::ClusterState& state) {
+  batch_.Put(store_->window_cf_, StateKey(rule_id, key), state.SerializeAsString())
+      .PermitUncheckedError();
+}
+
+void StateStore::Batch::DeleteClusterState(const std::string& rule_id, const std::string& key) {
+  batch_.Delete(store_->window_cf_, StateKey(rule_id, key)).PermitUncheckedError();
+}
+
+void StateStore::Batch::PutOffset(const TopicPartition& tp, Offset next) {
+  batch_
+      .Put(store_->offsets_cf_,
+           tp.topic + std::string(1, '\0') +
+               BigEndian(static_cast<uint32_t>(tp.partition.value()), 4),
+           BigEndian(static_cast<uint64_t>(next.value()), 8))
+      .PermitUncheckedError();
+}
+
+uint64_t StateStore::Batch::AppendOutbox(const internal::OutboxRecord& record) {
+  const uint64_t seq = next_seq_++;
+  batch_.Put(store_->outbox_cf_, BigEndian(seq, 8), record.SerializeAsString())
+      .PermitUncheckedError();
+  return seq;
+}
+
+absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  rocksdb::ColumnFamilyOptions cf_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {kWindowCf, cf_options},
+      {kOffsetsCf, cf_options},
+      {kOutboxCf, cf_options},
+  };
+  std::unique_ptr<StateStore> store(new StateStore());
+  rocksdb::DB* db = nullptr;
+  VIGIL_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, path, cfs, &store->handles_, &db),
+                                  absl::StrCat("opening state store at ", path)));
+  store->db_.reset(db);
+  store->window_cf_ = store->handles_[1];
+  store->offsets_cf_ = store->handles_[2];
+  store->outbox_cf_ = store->handles_[3];
+
+  // The outbox sequence continues after the newest record still queued, or
+  // after the persisted high-water mark.
+  std::string meta;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), "meta/next_outbox_seq", &meta);
+  if (s.ok()) store->next_outbox_seq_ = FromBigEndian(meta);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), store->outbox_cf_));
+  it->SeekToLast();
+  if (it->Valid()) {
+    store->next_outbox_seq_ =
+        std::max(store->next_outbox_seq_, FromBigEndian(it->key().ToStringView()) + 1);
+  }
+  VIGIL_RETURN_IF_ERROR(FromRocks(it->status(), "reading the outbox"));
+  return store;
+}
+
+StateStore::~StateStore() {
+  if (!db_) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+}
+
+absl::Status StateStore::Commit(Batch& batch, bool sync) {
+  if (batch.next_seq_ != next_outbox_seq_) {
+    batch.batch_.Put("meta/next_outbox_seq", BigEndian(batch.next_seq_, 8)).PermitUncheckedError();
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  VIGIL_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch.batch_), "committing state batch"));
+  next_outbox_seq_ = batch.next_seq_;
+  batch.batch_.Clear();
+  return absl::OkStatus();
+}
+
+absl::Status StateStore::ForEachClusterState(
+    const std::function<void(const std::string&, const std::string&,
+                             const internal::ClusterState&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), window_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    const size_t sep = k.find('\0');
+    if (sep == std::string_view::npos) {
+      return absl::DataLossError(absl::StrCat("state key without rule separator: ", std::string(k)));
+    }
+    internal::ClusterState state;
+    if (!state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("unreadable rule state for key ", std::string(k.substr(sep + 1))));
+    }
+    fn(std::string(k.substr(0, sep)), std::string(k.substr(sep + 1)), state);
+  }
+  return FromRocks(it->status(), "reading rule state");
+}
+
+absl::StatusOr<std::map<TopicPartition, Offset>> StateStore::LoadOffsets() {
+  std::map<TopicPartition, Offset> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), offsets_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    if (k.size() < 5 || k[k.size() - 5] != '\0' || it->value().size() != 8) {
+      return absl::DataLossError("malformed offset record");
+    }
+    TopicPartition tp{std::string(k.substr(0, k.size() - 5)),
+                      Partition(static_cast<int32_t>(FromBigEndian(k.substr(k.size() - 4))))};
+    out[tp] = Offset(static_cast<int64_t>(FromBigEndian(it->value().ToStringView())));
+  }
+  VIGIL_RETURN_IF_ERROR(FromRocks(it->status(), "reading offsets"));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, internal::OutboxRecord>>> StateStore::LoadOutbox() {
+  std::vector<std::pair<uint64_t, internal::OutboxRecord>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), outbox_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    internal::OutboxRecord rec;
+    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable outbox record");
+    }
+    out.emplace_back(FromBigEndian(it->key().ToStringView()), std::move(rec));
+  }
+  VIGIL_RETURN_IF_ERROR(FromRocks(it->status(), "reading the outbox"));
+  return out;
+}
+
+absl::Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
+  if (seqs.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  for (uint64_t seq : seqs) batch.Delete(outbox_cf_, BigEndian(seq, 8)).PermitUncheckedError();
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "deleting published outbox records");
+}
+
+}  // namespace vigil::state

@@ -1,0 +1,258 @@
+#include "processors/vigild/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
+#include "processors/common/status.h"
+#include "processors/ingest/decoder.h"
+#include "processors/sinks/kafka_config.h"
+
+namespace vigil::vigild {
+namespace {
+
+internal::Header* AddHeader(internal::OutboxRecord* r, std::string name, std::string value) {
+  internal::Header* h = r->add_headers();
+  h->set_name(std::move(name));
+  h->set_value(std::move(value));
+  return h;
+}
+
+}  // namespace
+
+App::App(Config config, const Clock* clock)
+    : config_(std::move(config)), clock_(clock), rebalancer_(this) {
+  validation_.max_future_skew = config_.max_future_skew;
+  kinds_[config_.tickets.name] = ingest::InputKind::kTickets;
+  kinds_[config_.outages.name] = ingest::InputKind::kOutages;
+  kinds_[config_.repeat_calls.name] = ingest::InputKind::kRepeatCalls;
+  formats_[config_.tickets.name] = config_.tickets.format;
+  formats_[config_.outages.name] = config_.outages.format;
+  formats_[config_.repeat_calls.name] = config_.repeat_calls.format;
+}
+
+App::~App() {
+  if (consumer_) consumer_->close();
+}
+
+absl::StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock* clock) {
+  std::unique_ptr<App> app(new App(std::move(config), clock));
+  VIGIL_RETURN_IF_ERROR(app->Init());
+  return app;
+}
+
+absl::Status App::Init() {
+  VIGIL_ASSIGN_OR_RETURN(store_, state::StateStore::Open(config_.state_path));
+  rule_ = std::make_unique<engine::ClusteredComplaints>(config_.clustered_complaints);
+  size_t restored = 0;
+  VIGIL_RETURN_IF_ERROR(store_->ForEachClusterState(
+      [&](const std::string& rule_id, const std::string& key, const internal::ClusterState& s) {
+        if (rule_id != rule_->config().rule_id) return;
+        rule_->Restore(key, s);
+        ++restored;
+      }));
+  VIGIL_ASSIGN_OR_RETURN(durable_offsets_, store_->LoadOffsets());
+  spdlog::info("state at {}: {} rule keys, {} stored input offsets", config_.state_path, restored,
+               durable_offsets_.size());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_.committed = durable_offsets_;
+  }
+
+  std::map<std::string, std::string> props = config_.kafka_properties;
+  props["bootstrap.servers"] = config_.brokers;
+  VIGIL_ASSIGN_OR_RETURN(publisher_, sinks::OutboxPublisher::Create(props, store_.get()));
+  VIGIL_RETURN_IF_ERROR(publisher_->Recover());
+
+  props["group.id"] = config_.group_id;
+  props["enable.auto.commit"] = "false";
+  props["enable.auto.offset.store"] = "false";
+  props.emplace("enable.partition.eof", "false");
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, sinks::MakeKafkaConf(props));
+  std::string err;
+  if (conf->set("rebalance_cb", &rebalancer_, err) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(err);
+  }
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer_) return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", err));
+  const RdKafka::ErrorCode sub = consumer_->subscribe(
+      {config_.tickets.name, config_.outages.name, config_.repeat_calls.name});
+  if (sub != RdKafka::ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("subscribing: ", RdKafka::err2str(sub)));
+  }
+  return absl::OkStatus();
+}
+
+void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                                   std::vector<RdKafka::TopicPartition*>& partitions) {
+  if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+    // Resume exactly where RocksDB says: the offsets committed with the state.
+    for (RdKafka::TopicPartition* p : partitions) {
+      TopicPartition tp{p->topic(), Partition(p->partition())};
+      auto it = app_->durable_offsets_.find(tp);
+      if (it != app_->durable_offsets_.end()) {
+        p->set_offset(it->second.value());
+      } else {
+        p->set_offset(app_->config_.start_from == "latest" ? RdKafka::Topic::OFFSET_END
+                                                            : RdKafka::Topic::OFFSET_BEGINNING);
+      }
+      spdlog::info("assigned {}[{}] from offset {}", p->topic(), p->partition(), p->offset());
+    }
+    consumer->assign(partitions);
+    std::lock_guard<std::mutex> lock(app_->mu_);
+    app_->progress_.assigned = true;
+  } else {
+    spdlog::info("partitions revoked ({})", RdKafka::err2str(err));
+    consumer->unassign();
+  }
+}
+
+void App::DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
+                     state::StateStore::Batch& batch,
+                     std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
+  internal::OutboxRecord r;
+  r.set_topic(config_.dead_letter_topic);
+  if (msg.key_pointer()) r.set_key(*msg.key());
+  if (msg.payload()) r.set_value(static_cast<const char*>(msg.payload()), msg.len());
+  AddHeader(&r, "vigil-reason", std::string(ingest::ReasonCode(why.reason)));
+  AddHeader(&r, "vigil-detail", why.detail);
+  AddHeader(&r, "vigil-source-topic", msg.topic_name());
+  AddHeader(&r, "vigil-source-partition", absl::StrCat(msg.partition()));
+  AddHeader(&r, "vigil-source-offset", absl::StrCat(msg.offset()));
+  AddHeader(&r, "vigil-source-timestamp-ms", absl::StrCat(msg.timestamp().timestamp));
+  const uint64_t seq = batch.AppendOutbox(r);
+  outbox->emplace_back(seq, std::move(r));
+  std::lock_guard<std::mutex> lock(mu_);
+  ++progress_.events_rejected;
+}
+
+void App::Process(const RdKafka::Message& msg, state::StateStore::Batch& batch,
+                  std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
+  const std::string topic = msg.topic_name();
+  pending_offsets_[{topic, Partition(msg.partition())}] = Offset(msg.offset() + 1);
+  const std::string_view bytes(static_cast<const char*>(msg.payload()), msg.len());
+
+  v1::Envelope event;
+  std::optional<ingest::Rejection> why = ingest::Decode(bytes, formats_.at(topic), &event);
+  if (!why) why = ingest::Validate(event, kinds_.at(topic), clock_->Now(), validation_);
+  if (why) {
+    DeadLetter(msg, *why, batch, outbox);
+    return;
+  }
+  engine::RuleOutput out;
+  rule_->Apply(event, &out);
+  if (out.rejection) {
+    DeadLetter(msg, *out.rejection, batch, outbox);
+    return;
+  }
+  for (v1::WarningEvent& we : out.events) {
+    internal::OutboxRecord r;
+    r.set_topic(config_.warnings_topic);
+    r.set_key(we.warning().region().city_code());
+    we.set_ledger_seq(batch.next_seq());
+    r.set_value(we.SerializeAsString());
+    AddHeader(&r, "vigil-warning-id", we.warning().warning_id());
+    AddHeader(&r, "vigil-version", absl::StrCat(we.warning().version()));
+    AddHeader(&r, "content-type", "application/x-protobuf; messageType=vigil.v1.WarningEvent");
+    const uint64_t seq = batch.AppendOutbox(r);
+    outbox->emplace_back(seq, std::move(r));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++progress_.events_ok;
+  progress_.warning_events += out.events.size();
+}
+
+absl::Status App::CommitBatch(state::StateStore::Batch& batch,
+                              std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
+  if (pending_offsets_.empty()) return absl::OkStatus();
+  for (auto& [key, state] : rule_->TakeDirty()) {
+    if (state) {
+      batch.PutClusterState(rule_->config().rule_id, key, *state);
+    } else {
+      batch.DeleteClusterState(rule_->config().rule_id, key);
+    }
+  }
+  for (const auto& [tp, off] : pending_offsets_) batch.PutOffset(tp, off);
+  // One WriteBatch, one fsync: state, outbox and offsets agree after any crash.
+  VIGIL_RETURN_IF_ERROR(store_->Commit(batch, /*sync=*/true));
+  for (const auto& [tp, off] : pending_offsets_) durable_offsets_[tp] = off;
+  pending_offsets_.clear();
+  // Only now may anything in this batch become visible outside.
+  for (auto& [seq, record] : *outbox) publisher_->Publish(seq, record);
+  outbox->clear();
+  kafka_commit_due_ = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  progress_.committed = durable_offsets_;
+  return absl::OkStatus();
+}
+
+void App::CommitToKafka() {
+  // Offsets in Kafka are for lag monitoring; commit them only once everything
+  // those inputs produced has been acknowledged by Kafka.
+  if (!kafka_commit_due_ || publisher_->in_flight() != 0) return;
+  std::vector<RdKafka::TopicPartition*> parts;
+  for (const auto& [tp, off] : durable_offsets_) {
+    parts.push_back(RdKafka::TopicPartition::create(tp.topic, tp.partition.value(), off.value()));
+  }
+  const RdKafka::ErrorCode err = consumer_->commitAsync(parts);
+  if (err != RdKafka::ERR_NO_ERROR && err != RdKafka::ERR__NO_OFFSET) {
+    spdlog::warn("committing offsets to Kafka: {}", RdKafka::err2str(err));
+  }
+  RdKafka::TopicPartition::destroy(parts);
+  kafka_commit_due_ = false;
+}
+
+absl::Status App::Run(const std::atomic<bool>& stop) {
+  spdlog::info("vigild consuming {}, {}, {} from {} as group {}", config_.tickets.name,
+               config_.outages.name, config_.repeat_calls.name, config_.brokers,
+               config_.group_id);
+  std::vector<std::pair<uint64_t, internal::OutboxRecord>> outbox;
+  RdKafka::ErrorCode last_error = RdKafka::ERR_NO_ERROR;
+  while (!stop.load()) {
+    state::StateStore::Batch batch = store_->NewBatch();
+    const absl::Time deadline = clock_->Now() + config_.commit_interval;
+    int n = 0;
+    while (n < config_.max_batch_events && !stop.load()) {
+      const int64_t left_ms = absl::ToInt64Milliseconds(deadline - clock_->Now());
+      if (left_ms <= 0) break;
+      std::unique_ptr<RdKafka::Message> msg(consumer_->consume(static_cast<int>(left_ms)));
+      VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
+      switch (msg->err()) {
+        case RdKafka::ERR_NO_ERROR:
+          Process(*msg, batch, &outbox);
+          ++n;
+          last_error = RdKafka::ERR_NO_ERROR;
+          break;
+        case RdKafka::ERR__TIMED_OUT:
+        case RdKafka::ERR__PARTITION_EOF:
+          break;
+        default:
+          if (msg->err() != last_error) {  // log each distinct error once, not per poll
+            spdlog::warn("kafka consumer: {}", msg->errstr());
+            last_error = msg->err();
+          }
+          break;
+      }
+    }
+    VIGIL_RETURN_IF_ERROR(CommitBatch(batch, &outbox));
+    VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
+    CommitToKafka();
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_.outbox_in_flight = publisher_->in_flight();
+  }
+  spdlog::info("stopping: draining the outbox");
+  if (!publisher_->Drain(10000)) {
+    spdlog::warn("{} outbox records not yet acknowledged; they are republished at next start",
+                 publisher_->in_flight());
+  }
+  CommitToKafka();
+  consumer_->close();
+  consumer_.reset();
+  return absl::OkStatus();
+}
+
+App::Progress App::GetProgress() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return progress_;
+}
+
+}  // namespace vigil::vigild

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "librdkafka/rdkafkacpp.h"
+#include "processors/common/clock.h"
+#include "processors/common/types.h"
+#include "processors/engine/clustered_complaints.h"
+#include "processors/ingest/validator.h"
+#include "processors/sinks/outbox_publisher.h"
+#include "processors/state/state_store.h"
+#include "processors/vigild/config.h"
+
+namespace vigil::vigild {
+
+// The processor: consume → decode → validate → rules → one RocksDB commit per
+// interval (state + outbox + offsets) → publish the outbox → commit offsets to
+// Kafka (for lag monitoring only; RocksDB holds the offsets vigild trusts).
+//
+// Run() owns the engine thread. Progress() may be called from any thread.
+class App {
+ public:
+  struct Progress {
+    std::map<TopicPartition, Offset> committed;  // next offset per input partition
+    uint64_t events_ok = 0;
+    uint64_t events_rejected = 0;
+    uint64_t warning_events = 0;
+    uint64_t outbox_in_flight = 0;
+    bool assigned = false;
+  };
+
+  static absl::StatusOr<std::unique_ptr<App>> Create(Config config, const Clock* clock);
+  ~App();
+
+  // Processes until `stop` becomes true, then commits and drains the outbox.
+  absl::Status Run(const std::atomic<bool>& stop);
+
+  Progress GetProgress() const;
+
+ private:
+  class Rebalancer : public RdKafka::RebalanceCb {
+   public:
+    explicit Rebalancer(App* app) : app_(app) {}
+    void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                      std::vector<RdKafka::TopicPartition*>& partitions) override;
+
+   private:
+    App* app_;
+  };
+
+  App(Config config, const Clock* clock);
+  absl::Status Init();
+  void Process(const RdKafka::Message& msg, state::StateStore::Batch& batch,
+               std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  void DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
+                  state::StateStore::Batch& batch,
+                  std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  absl::Status CommitBatch(state::StateStore::Batch& batch,
+                           std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  void CommitToKafka();
+
+  Config config_;
+  const Clock* clock_;
+  ingest::ValidationOptions validation_;
+  std::map<std::string, ingest::InputKind> kinds_;
+  std::map<std::string, ingest::Format> formats_;
+  Rebalancer rebalancer_;
+
+  // Engine-thread state.
+  std::unique_ptr<state::StateStore> store_;
+  std::unique_ptr<engine::ClusteredComplaints> rule_;
+  std::unique_ptr<sinks::OutboxPublisher> publisher_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::map<TopicPartition, Offset> pending_offsets_;  // consumed, not yet committed
+  std::map<TopicPartition, Offset> durable_offsets_;  // in RocksDB
+  bool kafka_commit_due_ = false;
+
+  // Shared with GetProgress() callers; guarded by mu_.
+  mutable std::mutex mu_;
+  Progress progress_;
+};
+
+}  // namespace vigil::vigild

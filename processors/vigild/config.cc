@@ -1,0 +1,212 @@
+#include "processors/vigild/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace vigil::vigild {
+namespace {
+
+// Collects the first error with its position.
+class Parser {
+ public:
+  explicit Parser(std::string name) : name_(std::move(name)) {}
+
+  absl::Status Error(const YAML::Node& node, const std::string& path, const std::string& what) {
+    const YAML::Mark m = node.Mark();
+    if (m.line >= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name_, ":", m.line + 1, ":", m.column + 1, ": ", path, ": ", what));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(name_, ": ", path, ": ", what));
+  }
+
+  // Rejects keys not in `allowed` (typos must not be silently ignored).
+  absl::Status OnlyKeys(const YAML::Node& map, const std::string& path,
+                        const std::set<std::string>& allowed) {
+    if (!map.IsMap()) return Error(map, path, "must be a mapping");
+    for (const auto& kv : map) {
+      const std::string key = kv.first.as<std::string>();
+      if (!allowed.contains(key)) {
+        return Error(kv.first, absl::StrCat(path, ".", key),
+                     absl::StrCat("unknown key; expected one of: ", absl::StrJoin(allowed, ", ")));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status String(const YAML::Node& node, const std::string& path, std::string* out) {
+    if (!node) return absl::OkStatus();
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      return Error(node, path, "must be a non-empty string");
+    }
+    *out = node.Scalar();
+    return absl::OkStatus();
+  }
+
+  absl::Status Int(const YAML::Node& node, const std::string& path, int min, int max, int* out) {
+    if (!node) return absl::OkStatus();
+    int v = 0;
+    if (!node.IsScalar() || !YAML::convert<int>::decode(node, v) || v < min || v > max) {
+      return Error(node, path, absl::StrCat("must be an integer in [", min, ", ", max, "]"));
+    }
+    *out = v;
+    return absl::OkStatus();
+  }
+
+  absl::Status Duration(const YAML::Node& node, const std::string& path, absl::Duration min,
+                        absl::Duration* out) {
+    if (!node) return absl::OkStatus();
+    absl::Duration d;
+    if (!node.IsScalar() || !absl::ParseDuration(node.Scalar(), &d) || d < min) {
+      return Error(node, path,
+                   absl::StrCat("must be a duration like \"90s\", \"15m\" or \"24h\", at least ",
+                                absl::FormatDuration(min)));
+    }
+    *out = d;
+    return absl::OkStatus();
+  }
+
+  absl::Status Input(const YAML::Node& node, const std::string& path, InputTopic* out) {
+    if (!node) return absl::OkStatus();
+    if (node.IsScalar()) return String(node, path, &out->name);
+    if (auto s = OnlyKeys(node, path, {"name", "format"}); !s.ok()) return s;
+    if (auto s = String(node["name"], absl::StrCat(path, ".name"), &out->name); !s.ok()) return s;
+    if (node["format"]) {
+      const std::string f = node["format"].IsScalar() ? node["format"].Scalar() : "";
+      if (f == "protobuf") {
+        out->format = ingest::Format::kProtobuf;
+      } else if (f == "json") {
+        out->format = ingest::Format::kJson;
+      } else {
+        return Error(node["format"], absl::StrCat(path, ".format"),
+                     "must be \"protobuf\" or \"json\"");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string name_;
+};
+
+#define VIGIL_TRY(expr)                        \
+  if (absl::Status s_ = (expr); !s_.ok()) { \
+    return s_;                                 \
+  }
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+  Parser p(name);
+  Config c;
+  if (!root || root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(name, ": empty file"));
+  VIGIL_TRY(p.OnlyKeys(root, "config", {"kafka", "topics", "state", "engine", "rules"}));
+
+  const YAML::Node kafka = root["kafka"];
+  if (!kafka) return p.Error(root, "kafka", "missing; it needs at least kafka.brokers");
+  VIGIL_TRY(p.OnlyKeys(kafka, "kafka", {"brokers", "group_id", "start_from", "properties"}));
+  if (!kafka["brokers"]) return p.Error(kafka, "kafka.brokers", "missing (host:port,...)");
+  VIGIL_TRY(p.String(kafka["brokers"], "kafka.brokers", &c.brokers));
+  VIGIL_TRY(p.String(kafka["group_id"], "kafka.group_id", &c.group_id));
+  VIGIL_TRY(p.String(kafka["start_from"], "kafka.start_from", &c.start_from));
+  if (c.start_from != "earliest" && c.start_from != "latest") {
+    return p.Error(kafka["start_from"], "kafka.start_from", "must be \"earliest\" or \"latest\"");
+  }
+  if (const YAML::Node props = kafka["properties"]) {
+    if (!props.IsMap()) return p.Error(props, "kafka.properties", "must be a mapping");
+    for (const auto& kv : props) {
+      const std::string key = kv.first.as<std::string>();
+      if (!kv.second.IsScalar()) {
+        return p.Error(kv.second, absl::StrCat("kafka.properties.", key), "must be a scalar");
+      }
+      if (key == "bootstrap.servers" || key == "group.id" || key == "enable.auto.commit") {
+        return p.Error(kv.first, absl::StrCat("kafka.properties.", key),
+                       "is set by vigild itself; use kafka.brokers / kafka.group_id");
+      }
+      c.kafka_properties[key] = kv.second.Scalar();
+    }
+  }
+
+  if (const YAML::Node t = root["topics"]) {
+    VIGIL_TRY(p.OnlyKeys(t, "topics",
+                         {"tickets", "outages", "repeat_calls", "warnings", "dead_letter"}));
+    VIGIL_TRY(p.Input(t["tickets"], "topics.tickets", &c.tickets));
+    VIGIL_TRY(p.Input(t["outages"], "topics.outages", &c.outages));
+    VIGIL_TRY(p.Input(t["repeat_calls"], "topics.repeat_calls", &c.repeat_calls));
+    VIGIL_TRY(p.String(t["warnings"], "topics.warnings", &c.warnings_topic));
+    VIGIL_TRY(p.String(t["dead_letter"], "topics.dead_letter", &c.dead_letter_topic));
+    std::set<std::string> names = {c.tickets.name, c.outages.name, c.repeat_calls.name,
+                                   c.warnings_topic, c.dead_letter_topic};
+    if (names.size() != 5) return p.Error(t, "topics", "every topic must have its own name");
+  }
+
+  const YAML::Node st = root["state"];
+  if (!st) return p.Error(root, "state", "missing; it needs state.path (a RocksDB directory)");
+  VIGIL_TRY(p.OnlyKeys(st, "state", {"path"}));
+  if (!st["path"]) return p.Error(st, "state.path", "missing (a RocksDB directory)");
+  VIGIL_TRY(p.String(st["path"], "state.path", &c.state_path));
+
+  if (const YAML::Node e = root["engine"]) {
+    VIGIL_TRY(p.OnlyKeys(e, "engine", {"commit_interval", "max_batch_events", "max_future_skew"}));
+    VIGIL_TRY(p.Duration(e["commit_interval"], "engine.commit_interval", absl::Milliseconds(1),
+                         &c.commit_interval));
+    VIGIL_TRY(p.Int(e["max_batch_events"], "engine.max_batch_events", 1, 1000000,
+                    &c.max_batch_events));
+    VIGIL_TRY(p.Duration(e["max_future_skew"], "engine.max_future_skew", absl::ZeroDuration(),
+                         &c.max_future_skew));
+  }
+
+  if (const YAML::Node r = root["rules"]) {
+    VIGIL_TRY(p.OnlyKeys(r, "rules", {"clustered_complaints"}));
+    if (const YAML::Node cc = r["clustered_complaints"]) {
+      const std::string path = "rules.clustered_complaints";
+      engine::ClusterRuleConfig& rc = c.clustered_complaints;
+      VIGIL_TRY(p.OnlyKeys(cc, path,
+                           {"rule_id", "min_complaints", "window", "allowed_lateness", "grades"}));
+      VIGIL_TRY(p.String(cc["rule_id"], path + ".rule_id", &rc.rule_id));
+      VIGIL_TRY(p.Int(cc["min_complaints"], path + ".min_complaints", 2, 100000,
+                      &rc.min_complaints));
+      VIGIL_TRY(p.Duration(cc["window"], path + ".window", absl::Seconds(1), &rc.window));
+      VIGIL_TRY(p.Duration(cc["allowed_lateness"], path + ".allowed_lateness",
+                           absl::ZeroDuration(), &rc.allowed_lateness));
+      if (const YAML::Node g = cc["grades"]) {
+        VIGIL_TRY(p.OnlyKeys(g, path + ".grades", {"III", "II", "I"}));
+        VIGIL_TRY(p.Int(g["III"], path + ".grades.III", 1, 1000000, &rc.grade_iii_at));
+        VIGIL_TRY(p.Int(g["II"], path + ".grades.II", 1, 1000000, &rc.grade_ii_at));
+        VIGIL_TRY(p.Int(g["I"], path + ".grades.I", 1, 1000000, &rc.grade_i_at));
+      }
+      if (!(rc.min_complaints <= rc.grade_iii_at && rc.grade_iii_at <= rc.grade_ii_at &&
+            rc.grade_ii_at <= rc.grade_i_at)) {
+        return p.Error(cc, path + ".grades",
+                       "thresholds must rise: min_complaints <= III <= II <= I");
+      }
+    }
+  }
+  return c;
+}
+
+absl::StatusOr<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot read the config file (does it exist? see deploy/vigil.example.yaml)"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+}  // namespace vigil::vigild

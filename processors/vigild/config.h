@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "processors/engine/clustered_complaints.h"
+#include "processors/ingest/decoder.h"
+
+namespace vigil::vigild {
+
+struct InputTopic {
+  std::string name;
+  ingest::Format format = ingest::Format::kProtobuf;
+};
+
+// vigild's whole configuration, from one YAML file (see deploy/vigil.example.yaml).
+struct Config {
+  // kafka:
+  std::string brokers;
+  std::string group_id = "vigil";
+  // Where to start a partition that has no stored offset: "earliest" or "latest".
+  std::string start_from = "earliest";
+  std::map<std::string, std::string> kafka_properties;  // librdkafka pass-through
+  // topics:
+  InputTopic tickets{"vigil.tickets.v1"};
+  InputTopic outages{"vigil.outages.v1"};
+  InputTopic repeat_calls{"vigil.repeat-calls.v1"};
+  std::string warnings_topic = "vigil.warnings.v1";
+  std::string dead_letter_topic = "vigil.dead-letter.v1";
+  // state:
+  std::string state_path;
+  // engine:
+  absl::Duration commit_interval = absl::Milliseconds(100);
+  int max_batch_events = 10000;
+  absl::Duration max_future_skew = absl::Minutes(5);
+  // rules:
+  engine::ClusterRuleConfig clustered_complaints;
+};
+
+// Parses and validates a config file. Errors name the file, line and column
+// ("vigil.yaml:12:5: rules.clustered_complaints.min_complaints: must be ...").
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+// Same, from text; `name` is used in error messages.
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& name);
+
+}  // namespace vigil::vigild
