@@ -34,7 +34,8 @@ void SlidingWindow::Evict() {
 
 std::pair<size_t, size_t> SlidingWindow::Densest(int64_t time_ms) const {
   // Windows [s, s + size) containing t have s in (t - size, t]. The densest
-  // one can start at an entry's time; slide a two-pointer over the candidates.
+  // one can start at an entry's time or at t; slide a two-pointer over the
+  // entry candidates.
   std::pair<size_t, size_t> best{0, 0};
   size_t end = 0;
   for (size_t begin = 0; begin < entries_.size(); ++begin) {
@@ -45,6 +46,17 @@ std::pair<size_t, size_t> SlidingWindow::Densest(int64_t time_ms) const {
     while (end < entries_.size() && entries_[end].time_ms < s + size_ms_) ++end;
     if (end - begin > best.second - best.first) best = {begin, end};
   }
+  // The window starting at time_ms itself is the one candidate not starting at
+  // an entry; it matters when no entry sits at time_ms (latest, so ties lose).
+  const auto at_or_after = [this](int64_t t) {
+    return static_cast<size_t>(
+        std::lower_bound(entries_.begin(), entries_.end(), t,
+                         [](const Entry& e, int64_t v) { return e.time_ms < v; }) -
+        entries_.begin());
+  };
+  const size_t first = at_or_after(time_ms);
+  const size_t last = at_or_after(time_ms + size_ms_);
+  if (last - first > best.second - best.first) best = {first, last};
   return best;
 }
 

@@ -140,9 +140,11 @@ std::optional<Rejection> Validate(const v1::Envelope& e, InputKind kind, absl::T
     return Rejection{RejectReason::kMissingField, "payload (ticket, outage or repeat_call)"};
   }
   if (e.payload_case() != expected) {
+    const auto* desc = v1::Envelope::descriptor();
     return Rejection{RejectReason::kTopicMismatch,
-                     absl::StrCat("payload field ", static_cast<int>(e.payload_case()), " on the ", std::string(TopicName(kind)),
-                                  " topic")};
+                     absl::StrCat("payload ", desc->FindFieldByNumber(e.payload_case())->name(),
+                                  " on the ", std::string(TopicName(kind)), " topic (expected ",
+                                  desc->FindFieldByNumber(expected)->name(), ")")};
   }
   VIGIL_CHECK(CheckId("event_id", e.event_id(), 128));
   if (!e.has_event_time()) return Rejection{RejectReason::kMissingField, "event_time"};

@@ -1,5 +1,7 @@
 #include "processors/state/state_store.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "processors/common/status.h"
 #include "processors/state/rocksdb_status.h"
@@ -59,6 +61,12 @@ uint64_t StateStore::Batch::AppendOutbox(const internal::OutboxRecord& record) {
 }
 
 absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("creating state directory ", path, ": ", ec.message()));
+  }
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;

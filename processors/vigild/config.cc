@@ -62,11 +62,14 @@ class Parser {
   absl::Status Duration(const YAML::Node& node, const std::string& path, absl::Duration min,
                         absl::Duration* out) {
     if (!node) return absl::OkStatus();
+    // Bounded above: "inf" or huge values would overflow millisecond arithmetic.
+    const absl::Duration max = absl::Hours(87600);
     absl::Duration d;
-    if (!node.IsScalar() || !absl::ParseDuration(node.Scalar(), &d) || d < min) {
+    if (!node.IsScalar() || !absl::ParseDuration(node.Scalar(), &d) || d < min || d > max) {
       return Error(node, path,
                    absl::StrCat("must be a duration like \"90s\", \"15m\" or \"24h\", at least ",
-                                absl::FormatDuration(min)));
+                                absl::FormatDuration(min), " and at most ",
+                                absl::FormatDuration(max)));
     }
     *out = d;
     return absl::OkStatus();
@@ -102,14 +105,9 @@ class Parser {
 
 }  // namespace
 
-absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
-  }
+namespace {
+
+absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   Parser p(name);
   Config c;
   if (!root || root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(name, ": empty file"));
@@ -190,12 +188,29 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& n
       }
       if (!(rc.min_complaints <= rc.grade_iii_at && rc.grade_iii_at <= rc.grade_ii_at &&
             rc.grade_ii_at <= rc.grade_i_at)) {
-        return p.Error(cc, path + ".grades",
+        return p.Error(cc["grades"] ? cc["grades"] : cc, path + ".grades",
                        "thresholds must rise: min_complaints <= III <= II <= I");
       }
     }
   }
   return c;
+}
+
+absl::Status YamlError(const YAML::Exception& e, const std::string& name) {
+  if (e.mark.is_null()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", e.msg));
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
+  // Node access throws too (e.g. a mapping key that is not a scalar).
+  try {
+    return Parse(YAML::Load(text), name);
+  } catch (const YAML::Exception& e) {
+    return YamlError(e, name);
+  }
 }
 
 absl::StatusOr<Config> LoadConfig(const std::string& path) {

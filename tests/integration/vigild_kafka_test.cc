@@ -1,0 +1,312 @@
+// vigild end to end on Apache Kafka (KRaft, 127.0.0.1) and RocksDB on disk.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_format.h"
+#include "tests/support/kafka_client.h"
+#include "tests/support/kafka_env.h"
+#include "tests/support/vigild_process.h"
+#include "tools/sim/complaint_stream.h"
+#include "vigil/v1/events.pb.h"
+#include "vigil/v1/warning.pb.h"
+
+namespace vigil::testing {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr int kPartitions = 3;
+
+v1::Envelope Complaint(const std::string& id, int minute, const std::string& area,
+                       v1::Ticket::Category category = v1::Ticket::LOW_VOLTAGE) {
+  v1::Envelope e;
+  e.set_event_id("evt-" + id);
+  e.mutable_event_time()->set_seconds(1784102400 + minute * 60);  // 2026-07-15T08:00Z
+  v1::Region* r = e.mutable_region();
+  r->set_city_code("370100");
+  r->set_county_code("370102");
+  r->set_station_id("S01");
+  r->set_area_id(area);
+  v1::Ticket* t = e.mutable_ticket();
+  t->set_ticket_id("TK-" + id);
+  t->set_kind(v1::Ticket::COMPLAINT);
+  t->set_category(category);
+  t->set_status(v1::Ticket::ACCEPTED);
+  return e;
+}
+
+// One vigild instance's world: unique topics, a state folder, a config file.
+class VigildOnKafka : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = KafkaEnvironment::Bootstrap();
+    ASSERT_FALSE(bootstrap_.empty());
+    tickets_ = UniqueName("it-tickets");
+    outages_ = UniqueName("it-outages");
+    calls_ = UniqueName("it-calls");
+    warnings_ = UniqueName("it-warnings");
+    dead_ = UniqueName("it-dead");
+    CreateTopics(bootstrap_, {tickets_, outages_, calls_, warnings_, dead_}, kPartitions);
+    dir_ = std::filesystem::path(::testing::TempDir()) / UniqueName("vigild-it");
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (HasFailure()) {
+      for (const auto& f : std::filesystem::directory_iterator(dir_)) {
+        if (f.path().extension() == ".log") {
+          std::ifstream in(f.path());
+          std::cerr << "---- " << f.path() << "\n" << in.rdbuf() << "\n";
+        }
+      }
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Writes a config for one vigild run and returns its path.
+  std::string WriteConfig(const std::string& name, const std::string& group,
+                          const std::string& warnings_topic, const std::string& extra_engine = "",
+                          const std::string& tickets_format = "protobuf") {
+    const std::string path = (dir_ / (name + ".yaml")).string();
+    std::ofstream out(path);
+    out << "kafka:\n  brokers: " << bootstrap_ << "\n  group_id: " << group << "\n"
+        << "topics:\n"
+        << "  tickets: {name: " << tickets_ << ", format: " << tickets_format << "}\n"
+        << "  outages: " << outages_ << "\n  repeat_calls: " << calls_ << "\n"
+        << "  warnings: " << warnings_topic << "\n  dead_letter: " << dead_ << "\n"
+        << "state:\n  path: " << (dir_ / (name + "-state")).string() << "\n"
+        << "engine:\n  commit_interval: 20ms\n" << extra_engine
+        << "rules:\n  clustered_complaints:\n    min_complaints: 3\n    window: 24h\n";
+    return path;
+  }
+
+  std::unique_ptr<VigildProcess> StartVigild(const std::string& config, const std::string& name) {
+    auto p = std::make_unique<VigildProcess>(config, (dir_ / (name + ".log")).string());
+    p->Start();
+    return p;
+  }
+
+  // Waits until `group` has committed every input record of the tickets topic.
+  bool WaitCaughtUp(const std::string& group, TestReader* reader, seconds timeout) {
+    const auto end = EndOffsets(bootstrap_, tickets_, kPartitions);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto committed = CommittedOffsets(bootstrap_, group, tickets_, kPartitions);
+      bool all = true;
+      for (const auto& [p, e] : end) {
+        // An empty partition has nothing to commit.
+        if (e > 0 && (!committed.contains(p) || committed.at(p) != e)) all = false;
+      }
+      if (all) return true;
+      reader->PollOnce(200);  // also keeps reading the output while we wait
+    }
+    return false;
+  }
+
+  std::string bootstrap_, tickets_, outages_, calls_, warnings_, dead_;
+  std::filesystem::path dir_;
+};
+
+std::vector<v1::WarningEvent> Decode(const std::vector<Record>& records) {
+  std::vector<v1::WarningEvent> out;
+  for (const Record& r : records) {
+    v1::WarningEvent we;
+    EXPECT_TRUE(we.ParseFromString(r.value)) << "undecodable record on " << r.topic;
+    out.push_back(std::move(we));
+  }
+  return out;
+}
+
+// Three complaints of one category in one area within 24 h raise one warning
+// on the warnings topic, keyed by city; a fourth updates the same warning.
+TEST_F(VigildOnKafka, ClusteredComplaintsRaiseThenUpdateOneWarning) {
+  auto vigild = StartVigild(WriteConfig("a", UniqueName("g"), warnings_), "a");
+  TestProducer producer(bootstrap_);
+  for (int i = 0; i < 3; ++i) {
+    producer.Send(tickets_, "370100", Complaint(std::to_string(i), i * 30, "T0001").SerializeAsString());
+  }
+  producer.Send(tickets_, "370100", Complaint("other", 10, "T0002").SerializeAsString());
+  producer.Flush();
+
+  TestReader reader(bootstrap_, {warnings_}, kPartitions);
+  auto& got = reader.ReadUntil([](const auto& r) { return r.size() >= 1; }, seconds(60));
+  ASSERT_EQ(got.size(), 1u) << vigild->Log();
+  EXPECT_EQ(got[0].key, "370100");
+  std::vector<v1::WarningEvent> events = Decode(got);
+  const v1::Warning w = events[0].warning();
+  EXPECT_EQ(events[0].type(), v1::WarningEvent::RAISED);
+  EXPECT_EQ(w.version(), 1u);
+  EXPECT_EQ(w.region_key(), "370100/370102/S01/T0001");
+  EXPECT_EQ(w.evidence().count(), 3u);
+  EXPECT_EQ(w.grade(), v1::GRADE_IV);
+  EXPECT_EQ(got[0].headers.at("vigil-warning-id"), w.warning_id());
+
+  producer.Send(tickets_, "370100", Complaint("3", 120, "T0001").SerializeAsString());
+  producer.Flush();
+  auto& more = reader.ReadUntil([](const auto& r) { return r.size() >= 2; }, seconds(60));
+  ASSERT_EQ(more.size(), 2u);
+  events = Decode(more);
+  EXPECT_EQ(events[1].type(), v1::WarningEvent::UPDATED);
+  EXPECT_EQ(events[1].warning().warning_id(), w.warning_id());
+  EXPECT_EQ(events[1].warning().version(), 2u);
+  EXPECT_EQ(events[1].warning().evidence().count(), 4u);
+  EXPECT_EQ(vigild->Signal(SIGTERM), 0) << "vigild must exit 0 on SIGTERM";
+}
+
+// A malformed record lands on the dead-letter topic with its original bytes and
+// reason headers, and the records after it are still processed.
+TEST_F(VigildOnKafka, MalformedRecordsGoToDeadLetterAndTheStreamGoesOn) {
+  auto vigild = StartVigild(WriteConfig("a", UniqueName("g"), warnings_), "a");
+  TestProducer producer(bootstrap_);
+  const std::string garbage = "\xff\xff\xff not protobuf";
+  producer.Send(tickets_, "370100", garbage);
+  v1::Envelope bad_city = Complaint("bad", 0, "T0001");
+  bad_city.mutable_region()->set_city_code("37AB00");
+  producer.Send(tickets_, "370100", bad_city.SerializeAsString());
+  for (int i = 0; i < 3; ++i) {
+    producer.Send(tickets_, "370100", Complaint(std::to_string(i), i, "T0009").SerializeAsString());
+  }
+  producer.Flush();
+
+  TestReader dead(bootstrap_, {dead_}, kPartitions);
+  auto& letters = dead.ReadUntil([](const auto& r) { return r.size() >= 2; }, seconds(60));
+  ASSERT_EQ(letters.size(), 2u) << vigild->Log();
+  std::map<std::string, Record> by_reason;
+  for (const auto& r : letters) by_reason[r.headers.at("vigil-reason")] = r;
+  ASSERT_TRUE(by_reason.contains("decode_failed"));
+  ASSERT_TRUE(by_reason.contains("invalid_region"));
+  EXPECT_EQ(by_reason["decode_failed"].value, garbage);
+  EXPECT_EQ(by_reason["decode_failed"].headers.at("vigil-source-topic"), tickets_);
+  EXPECT_EQ(by_reason["invalid_region"].value, bad_city.SerializeAsString());
+  EXPECT_NE(by_reason["invalid_region"].headers.at("vigil-detail").find("37AB00"),
+            std::string::npos);
+
+  TestReader warnings(bootstrap_, {warnings_}, kPartitions);
+  auto& got = warnings.ReadUntil([](const auto& r) { return r.size() >= 1; }, seconds(60));
+  ASSERT_EQ(got.size(), 1u) << "the stream must go on after bad records";
+  EXPECT_EQ(Decode(got)[0].warning().region().area_id(), "T0009");
+  EXPECT_EQ(vigild->Signal(SIGTERM), 0);
+}
+
+// A topic configured as proto3 JSON is decoded as such.
+TEST_F(VigildOnKafka, Proto3JsonInputTopicIsDecoded) {
+  auto vigild =
+      StartVigild(WriteConfig("a", UniqueName("g"), warnings_, "", /*tickets_format=*/"json"), "a");
+  TestProducer producer(bootstrap_);
+  for (int i = 0; i < 3; ++i) {
+    std::string json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(
+                    Complaint(std::to_string(i), i, "T0003", v1::Ticket::BILLING), &json)
+                    .ok());
+    producer.Send(tickets_, "370100", json);
+  }
+  producer.Flush();
+  TestReader reader(bootstrap_, {warnings_}, kPartitions);
+  auto& got = reader.ReadUntil([](const auto& r) { return r.size() >= 1; }, seconds(60));
+  ASSERT_EQ(got.size(), 1u) << vigild->Log();
+  EXPECT_EQ(Decode(got)[0].warning().category(), v1::Ticket::BILLING);
+  EXPECT_EQ(vigild->Signal(SIGTERM), 0);
+}
+
+// A stream over three cities, with many clusters.
+std::vector<v1::Envelope> ThreeCityStream() {
+  std::vector<v1::Envelope> all;
+  for (int city = 1; city <= 3; ++city) {
+    sim::ComplaintStreamOptions o;
+    o.seed = 100 + city;
+    o.background_complaints = 700;
+    o.areas_per_county = 6;
+    o.clusters = sim::DemoClusters();
+    for (v1::Envelope e : sim::ComplaintStream(o)) {
+      v1::Region* r = e.mutable_region();
+      r->set_province_code("370000");
+      r->set_city_code(absl::StrFormat("37%02d00", city));
+      r->set_county_code(absl::StrFormat("37%02d%s", city, r->county_code().substr(4)));
+      e.set_event_id(absl::StrFormat("c%d-%s", city, e.event_id()));
+      e.mutable_ticket()->set_ticket_id(absl::StrFormat("c%d-%s", city, e.ticket().ticket_id()));
+      all.push_back(std::move(e));
+    }
+  }
+  return all;
+}
+
+// (warning_id, version) → the published event without its ledger position.
+std::map<std::pair<std::string, uint64_t>, std::string> Distinct(
+    const std::vector<Record>& records) {
+  std::map<std::pair<std::string, uint64_t>, std::string> out;
+  for (v1::WarningEvent we : Decode(records)) {
+    we.clear_ledger_seq();
+    std::string bytes;
+    we.SerializeToString(&bytes);
+    auto [it, inserted] =
+        out.emplace(std::make_pair(we.warning().warning_id(), we.warning().version()), bytes);
+    EXPECT_TRUE(inserted || it->second == bytes)
+        << "two different contents for " << we.warning().warning_id() << " v"
+        << we.warning().version();
+  }
+  return out;
+}
+
+// SIGKILL in the middle of a stream and a restart give exactly the warnings of
+// an uninterrupted run: none lost, no second warning for the same cluster.
+TEST_F(VigildOnKafka, SigkillMidStreamThenRestartEqualsUninterruptedRun) {
+  TestProducer producer(bootstrap_);
+  const std::vector<v1::Envelope> stream = ThreeCityStream();
+  for (const auto& e : stream) producer.Send(tickets_, e.region().city_code(), e.SerializeAsString());
+  producer.Flush();
+
+  // Uninterrupted run.
+  const std::string group_a = UniqueName("g-a");
+  auto a = StartVigild(WriteConfig("a", group_a, warnings_), "a");
+  TestReader read_a(bootstrap_, {warnings_}, kPartitions);
+  ASSERT_TRUE(WaitCaughtUp(group_a, &read_a, seconds(120))) << a->Log();
+  EXPECT_EQ(a->Signal(SIGTERM), 0);
+  while (read_a.PollOnce(500)) {
+  }
+  const auto expected = Distinct(read_a.records());
+  ASSERT_GE(expected.size(), 20u) << "the stream should raise many warnings";
+
+  // Interrupted run: small batches so that the kill lands mid-stream.
+  const std::string warnings_b = UniqueName("it-warnings-b");
+  CreateTopics(bootstrap_, {warnings_b}, kPartitions);
+  const std::string group_b = UniqueName("g-b");
+  const std::string config_b =
+      WriteConfig("b", group_b, warnings_b, "  max_batch_events: 5\n");
+  auto b = StartVigild(config_b, "b");
+  TestReader read_b(bootstrap_, {warnings_b}, kPartitions);
+  read_b.ReadUntil([&](const auto& r) { return r.size() >= expected.size() / 4; }, seconds(120));
+  const size_t seen_before_kill = read_b.records().size();
+  const int status = b->Signal(SIGKILL);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_GE(seen_before_kill, expected.size() / 4) << b->Log();
+  ASSERT_LT(seen_before_kill, expected.size()) << "the kill must land mid-stream";
+
+  auto b2 = StartVigild(config_b, "b");
+  ASSERT_TRUE(WaitCaughtUp(group_b, &read_b, seconds(120))) << b2->Log();
+  EXPECT_EQ(b2->Signal(SIGTERM), 0);
+  while (read_b.PollOnce(500)) {
+  }
+  const auto actual = Distinct(read_b.records());
+  EXPECT_EQ(actual.size(), expected.size());
+  EXPECT_TRUE(actual == expected) << "warnings after a crash differ from an uninterrupted run";
+  std::set<std::string> ids_a, ids_b;
+  for (const auto& [k, v] : expected) ids_a.insert(k.first);
+  for (const auto& [k, v] : actual) ids_b.insert(k.first);
+  EXPECT_EQ(ids_a, ids_b);
+}
+
+}  // namespace
+}  // namespace vigil::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new vigil::testing::KafkaEnvironment());
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,54 @@
+#include "tests/support/vigild_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+namespace vigil::testing {
+
+VigildProcess::VigildProcess(std::string config_path, std::string log_path)
+    : config_path_(std::move(config_path)), log_path_(std::move(log_path)) {}
+
+VigildProcess::~VigildProcess() {
+  if (pid_ > 0) Signal(SIGKILL);
+}
+
+void VigildProcess::Start() {
+  ASSERT_LE(pid_, 0) << "already running";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    execl(VIGILD_PATH, "vigild", "--config", config_path_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  pid_ = pid;
+}
+
+int VigildProcess::Signal(int sig) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+std::string VigildProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace vigil::testing

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace vigil::testing {
+
+// The real vigild binary, run as a child process with a config file.
+class VigildProcess {
+ public:
+  VigildProcess(std::string config_path, std::string log_path);
+  ~VigildProcess();  // SIGKILLs a child still running
+
+  void Start();
+  // Sends `sig`; for SIGTERM/SIGINT/SIGKILL also waits and returns the exit
+  // status as from waitpid (use WIFEXITED etc.).
+  int Signal(int sig);
+  bool running() const { return pid_ > 0; }
+  // The child's stdout+stderr so far (for failure messages).
+  std::string Log() const;
+
+ private:
+  std::string config_path_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace vigil::testing

@@ -1,0 +1,244 @@
+#include "processors/vigild/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace vigil::vigild {
+namespace {
+
+constexpr char kMinimal[] = R"(kafka:
+  brokers: 127.0.0.1:9092
+state:
+  path: /var/lib/vigil/state
+)";
+
+// Parses `text` and expects an error whose message starts with "test.yaml:<line>:<col>: <path>".
+void ExpectError(const std::string& text, int line, int column, const std::string& path,
+                 const std::string& what = "") {
+  const absl::StatusOr<Config> c = ParseConfig(text, "test.yaml");
+  ASSERT_FALSE(c.ok()) << "accepted:\n" << text;
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(c.status().message());
+  const std::string prefix =
+      "test.yaml:" + std::to_string(line) + ":" + std::to_string(column) + ": " + path + ": ";
+  EXPECT_EQ(message.substr(0, prefix.size()), prefix) << message;
+  EXPECT_NE(message.find(what), std::string::npos) << message;
+}
+
+// A config with only the required keys parses, everything else taking its default.
+TEST(ConfigTest, MinimalConfigTakesDefaults) {
+  const absl::StatusOr<Config> c = ParseConfig(kMinimal, "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->brokers, "127.0.0.1:9092");
+  EXPECT_EQ(c->state_path, "/var/lib/vigil/state");
+  EXPECT_EQ(c->group_id, "vigil");
+  EXPECT_EQ(c->start_from, "earliest");
+  EXPECT_TRUE(c->kafka_properties.empty());
+  EXPECT_EQ(c->tickets.name, "vigil.tickets.v1");
+  EXPECT_EQ(c->tickets.format, ingest::Format::kProtobuf);
+  EXPECT_EQ(c->outages.name, "vigil.outages.v1");
+  EXPECT_EQ(c->repeat_calls.name, "vigil.repeat-calls.v1");
+  EXPECT_EQ(c->warnings_topic, "vigil.warnings.v1");
+  EXPECT_EQ(c->dead_letter_topic, "vigil.dead-letter.v1");
+  EXPECT_EQ(c->commit_interval, absl::Milliseconds(100));
+  EXPECT_EQ(c->max_batch_events, 10000);
+  EXPECT_EQ(c->max_future_skew, absl::Minutes(5));
+  const engine::ClusterRuleConfig& r = c->clustered_complaints;
+  EXPECT_EQ(r.rule_id, "R13");
+  EXPECT_EQ(r.min_complaints, 3);
+  EXPECT_EQ(r.window, absl::Hours(24));
+  EXPECT_EQ(r.allowed_lateness, absl::Hours(1));
+  EXPECT_EQ(r.grade_iii_at, 5);
+  EXPECT_EQ(r.grade_ii_at, 10);
+  EXPECT_EQ(r.grade_i_at, 20);
+}
+
+// Every key can be set.
+TEST(ConfigTest, FullConfig) {
+  const absl::StatusOr<Config> c = ParseConfig(R"(kafka:
+  brokers: k1:9092,k2:9092
+  group_id: vigil-test
+  start_from: latest
+  properties:
+    client.id: vigild
+    security.protocol: ssl
+topics:
+  tickets: {name: t.tickets, format: json}
+  outages: t.outages
+  repeat_calls: {name: t.calls}
+  warnings: t.warnings
+  dead_letter: t.dlq
+state:
+  path: /tmp/state
+engine:
+  commit_interval: 250ms
+  max_batch_events: 500
+  max_future_skew: 0s
+rules:
+  clustered_complaints:
+    rule_id: R13b
+    min_complaints: 4
+    window: 12h
+    allowed_lateness: 30m
+    grades: {III: 6, II: 12, I: 24}
+)",
+                                               "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->brokers, "k1:9092,k2:9092");
+  EXPECT_EQ(c->group_id, "vigil-test");
+  EXPECT_EQ(c->start_from, "latest");
+  EXPECT_EQ(c->kafka_properties, (std::map<std::string, std::string>{
+                                     {"client.id", "vigild"}, {"security.protocol", "ssl"}}));
+  EXPECT_EQ(c->tickets.name, "t.tickets");
+  EXPECT_EQ(c->tickets.format, ingest::Format::kJson);
+  EXPECT_EQ(c->outages.name, "t.outages");
+  EXPECT_EQ(c->outages.format, ingest::Format::kProtobuf);
+  EXPECT_EQ(c->repeat_calls.name, "t.calls");
+  EXPECT_EQ(c->warnings_topic, "t.warnings");
+  EXPECT_EQ(c->dead_letter_topic, "t.dlq");
+  EXPECT_EQ(c->state_path, "/tmp/state");
+  EXPECT_EQ(c->commit_interval, absl::Milliseconds(250));
+  EXPECT_EQ(c->max_batch_events, 500);
+  EXPECT_EQ(c->max_future_skew, absl::ZeroDuration());
+  const engine::ClusterRuleConfig& r = c->clustered_complaints;
+  EXPECT_EQ(r.rule_id, "R13b");
+  EXPECT_EQ(r.min_complaints, 4);
+  EXPECT_EQ(r.window, absl::Hours(12));
+  EXPECT_EQ(r.allowed_lateness, absl::Minutes(30));
+  EXPECT_EQ(r.grade_iii_at, 6);
+  EXPECT_EQ(r.grade_ii_at, 12);
+  EXPECT_EQ(r.grade_i_at, 24);
+}
+
+// A misspelt key is an error at its line, listing the keys allowed there.
+TEST(ConfigTest, UnknownKeyNamesItsLine) {
+  ExpectError(std::string(kMinimal) + "rules:\n  clustered_complaints:\n    min_complains: 3\n", 7,
+              5, "rules.clustered_complaints.min_complains", "min_complaints");
+  ExpectError("kafka:\n  brokers: b:1\n  brokres: b:2\nstate: {path: s}\n", 3, 3, "kafka.brokres",
+              "unknown key");
+  ExpectError(std::string(kMinimal) + "engine_:\n  commit_interval: 1s\n", 5, 1, "config.engine_",
+              "unknown key");
+}
+
+// min_complaints below 2 is an error at its line.
+TEST(ConfigTest, MinComplaintsOutOfRange) {
+  const std::string head = std::string(kMinimal) + "rules:\n  clustered_complaints:\n";
+  ExpectError(head + "    min_complaints: 1\n", 7, 21, "rules.clustered_complaints.min_complaints",
+              "[2, 100000]");
+  ExpectError(head + "    min_complaints: three\n", 7, 21,
+              "rules.clustered_complaints.min_complaints");
+  ExpectError(head + "    min_complaints: 2.5\n", 7, 21,
+              "rules.clustered_complaints.min_complaints");
+}
+
+// Durations use Go-style units; anything else is an error at the value.
+TEST(ConfigTest, BadDurations) {
+  const std::string head = std::string(kMinimal) + "rules:\n  clustered_complaints:\n";
+  ExpectError(head + "    window: 24 hours\n", 7, 13, "rules.clustered_complaints.window",
+              "duration");
+  ExpectError(head + "    window: 24\n", 7, 13, "rules.clustered_complaints.window");
+  ExpectError(head + "    window: 500ms\n", 7, 13, "rules.clustered_complaints.window",
+              "at least 1s");
+  ExpectError(head + "    allowed_lateness: -1h\n", 7, 23,
+              "rules.clustered_complaints.allowed_lateness");
+  ExpectError(std::string(kMinimal) + "engine:\n  commit_interval: 0s\n", 6, 20,
+              "engine.commit_interval");
+}
+
+// Infinite or absurdly long durations are refused (they would overflow millisecond arithmetic).
+TEST(ConfigTest, UnboundedDurations) {
+  const std::string head = std::string(kMinimal) + "rules:\n  clustered_complaints:\n";
+  ExpectError(head + "    window: inf\n", 7, 13, "rules.clustered_complaints.window",
+              "at most 87600h");
+  ExpectError(head + "    allowed_lateness: 9999999999999h\n", 7, 23,
+              "rules.clustered_complaints.allowed_lateness");
+}
+
+// A topic format other than protobuf or json is an error at the value.
+TEST(ConfigTest, BadTopicFormat) {
+  ExpectError(std::string(kMinimal) + "topics:\n  outages: {name: o, format: xml}\n", 6, 30,
+              "topics.outages.format", "\"protobuf\" or \"json\"");
+}
+
+// kafka.brokers is required.
+TEST(ConfigTest, MissingBrokers) {
+  ExpectError("kafka:\n  group_id: g\nstate: {path: s}\n", 2, 3, "kafka.brokers", "missing");
+  ExpectError("state: {path: s}\n", 1, 1, "kafka", "missing");
+  ExpectError("kafka: {brokers: ''}\nstate: {path: s}\n", 1, 18, "kafka.brokers", "non-empty");
+}
+
+// state.path is required.
+TEST(ConfigTest, MissingStatePath) {
+  ExpectError("kafka: {brokers: b:1}\n", 1, 1, "state", "missing");
+  ExpectError("kafka: {brokers: b:1}\nstate:\n  pth: /x\n", 3, 3, "state.pth", "unknown key");
+  ExpectError("kafka: {brokers: b:1}\nstate: {}\n", 2, 8, "state.path", "missing");
+}
+
+// Grade thresholds must rise from min_complaints through III, II and I.
+TEST(ConfigTest, GradesMustRise) {
+  const std::string head = std::string(kMinimal) + "rules:\n  clustered_complaints:\n";
+  ExpectError(head + "    grades: {III: 10, II: 5, I: 20}\n", 7, 13,
+              "rules.clustered_complaints.grades", "must rise");
+  ExpectError(head + "    rule_id: R13\n    grades: {III: 5, II: 10, I: 9}\n", 8, 13,
+              "rules.clustered_complaints.grades", "must rise");
+  ExpectError(head + "    min_complaints: 6\n", 7, 5, "rules.clustered_complaints.grades",
+              "must rise");
+  ExpectError(head + "    grades: {IV: 2}\n", 7, 14, "rules.clustered_complaints.grades.IV",
+              "unknown key");
+}
+
+// Kafka properties that vigild sets itself are refused.
+TEST(ConfigTest, ReservedKafkaProperties) {
+  for (const char* key : {"group.id", "bootstrap.servers", "enable.auto.commit"}) {
+    ExpectError(std::string("kafka:\n  brokers: b:1\n  properties:\n    client.id: v\n    ") + key +
+                    ": x\nstate: {path: s}\n",
+                5, 5, std::string("kafka.properties.") + key, "set by vigild");
+  }
+}
+
+// Topics must all have distinct names.
+TEST(ConfigTest, DuplicateTopicNames) {
+  ExpectError(std::string(kMinimal) + "topics:\n  warnings: same\n  dead_letter: same\n", 6, 3,
+              "topics", "own name");
+  ExpectError(std::string(kMinimal) + "topics:\n  outages: vigil.tickets.v1\n", 6, 3, "topics",
+              "own name");
+}
+
+// kafka.start_from is "earliest" or "latest".
+TEST(ConfigTest, BadStartFrom) {
+  ExpectError("kafka: {brokers: b:1, start_from: beginning}\nstate: {path: s}\n", 1, 35,
+              "kafka.start_from", "\"earliest\" or \"latest\"");
+}
+
+// YAML syntax errors, empty files and non-mapping documents are reported, not thrown.
+TEST(ConfigTest, MalformedDocuments) {
+  const absl::StatusOr<Config> syntax = ParseConfig("kafka: [\n", "test.yaml");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(std::string(syntax.status().message()).rfind("test.yaml:", 0), 0u) << syntax.status();
+  const absl::StatusOr<Config> empty = ParseConfig("", "test.yaml");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().message(), "test.yaml: empty file");
+  ExpectError("- a\n- b\n", 1, 1, "config", "mapping");
+  ExpectError("kafka: b:1\nstate: {path: s}\n", 1, 8, "kafka", "mapping");
+}
+
+// A non-scalar mapping key is an error, not an uncaught exception.
+TEST(ConfigTest, ComplexKeyIsAnError) {
+  const absl::StatusOr<Config> c =
+      ParseConfig("kafka: {brokers: b:1}\nstate: {path: s}\n? [a, b]\n: 1\n", "test.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(c.status().message()).rfind("test.yaml:3:", 0), 0u) << c.status();
+}
+
+// LoadConfig reports a missing file with its path.
+TEST(ConfigTest, LoadConfigMissingFile) {
+  const absl::StatusOr<Config> c = LoadConfig("/nonexistent/vigil.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(c.status().message().find("/nonexistent/vigil.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::vigild
