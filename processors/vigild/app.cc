@@ -20,7 +20,7 @@ internal::Header* AddHeader(internal::OutboxRecord* r, std::string name, std::st
 }  // namespace
 
 App::App(Config config, const Clock* clock)
-    : config_(std::move(config)), clock_(clock), rebalancer_(this) {
+    : config_(std::move(config)), clock_(clock), rebalancer_(this), commit_watcher_(this) {
   validation_.max_future_skew = config_.max_future_skew;
   kinds_[config_.tickets.name] = ingest::InputKind::kTickets;
   kinds_[config_.outages.name] = ingest::InputKind::kOutages;
@@ -62,6 +62,9 @@ absl::Status App::Init() {
   props["bootstrap.servers"] = config_.brokers;
   VIGIL_ASSIGN_OR_RETURN(publisher_, sinks::OutboxPublisher::Create(props, store_.get()));
   VIGIL_RETURN_IF_ERROR(publisher_->Recover());
+  // A crash may have come between the RocksDB commit and the Kafka commit:
+  // bring Kafka's view (lag monitoring) up to the durable offsets.
+  kafka_commit_due_ = !durable_offsets_.empty();
 
   props["group.id"] = config_.group_id;
   props["enable.auto.commit"] = "false";
@@ -69,7 +72,8 @@ absl::Status App::Init() {
   props.emplace("enable.partition.eof", "false");
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, sinks::MakeKafkaConf(props));
   std::string err;
-  if (conf->set("rebalance_cb", &rebalancer_, err) != RdKafka::Conf::CONF_OK) {
+  if (conf->set("rebalance_cb", &rebalancer_, err) != RdKafka::Conf::CONF_OK ||
+      conf->set("offset_commit_cb", &commit_watcher_, err) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(err);
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
@@ -103,6 +107,16 @@ void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Er
   } else {
     spdlog::info("partitions revoked ({})", RdKafka::err2str(err));
     consumer->unassign();
+  }
+}
+
+void App::CommitWatcher::offset_commit_cb(RdKafka::ErrorCode err,
+                                          std::vector<RdKafka::TopicPartition*>& offsets) {
+  // Served on the engine thread from consume(). A failed commit is retried
+  // with the next batch; only Kafka's lag view is stale meanwhile.
+  if (err != RdKafka::ERR_NO_ERROR && err != RdKafka::ERR__NO_OFFSET) {
+    spdlog::debug("offset commit to Kafka failed ({}); will retry", RdKafka::err2str(err));
+    app_->kafka_commit_due_ = true;
   }
 }
 
@@ -185,15 +199,20 @@ absl::Status App::CommitBatch(state::StateStore::Batch& batch,
   return absl::OkStatus();
 }
 
-void App::CommitToKafka() {
+void App::CommitToKafka(bool final) {
   // Offsets in Kafka are for lag monitoring; commit them only once everything
   // those inputs produced has been acknowledged by Kafka.
   if (!kafka_commit_due_ || publisher_->in_flight() != 0) return;
+  // At most once a second: lag monitoring needs no more, and a broker that
+  // refuses commits during a rebalance is not hammered.
+  const absl::Time now = clock_->Now();
+  if (!final && now < next_kafka_commit_) return;
+  next_kafka_commit_ = now + absl::Seconds(1);
   std::vector<RdKafka::TopicPartition*> parts;
   for (const auto& [tp, off] : durable_offsets_) {
     parts.push_back(RdKafka::TopicPartition::create(tp.topic, tp.partition.value(), off.value()));
   }
-  const RdKafka::ErrorCode err = consumer_->commitAsync(parts);
+  const RdKafka::ErrorCode err = final ? consumer_->commitSync(parts) : consumer_->commitAsync(parts);
   if (err != RdKafka::ERR_NO_ERROR && err != RdKafka::ERR__NO_OFFSET) {
     spdlog::warn("committing offsets to Kafka: {}", RdKafka::err2str(err));
   }
@@ -207,6 +226,7 @@ absl::Status App::Run(const std::atomic<bool>& stop) {
                config_.group_id);
   std::vector<std::pair<uint64_t, internal::OutboxRecord>> outbox;
   RdKafka::ErrorCode last_error = RdKafka::ERR_NO_ERROR;
+  absl::Time next_report = clock_->Now() + absl::Seconds(10);
   while (!stop.load()) {
     state::StateStore::Batch batch = store_->NewBatch();
     const absl::Time deadline = clock_->Now() + config_.commit_interval;
@@ -238,13 +258,19 @@ absl::Status App::Run(const std::atomic<bool>& stop) {
     CommitToKafka();
     std::lock_guard<std::mutex> lock(mu_);
     progress_.outbox_in_flight = publisher_->in_flight();
+    if (clock_->Now() >= next_report) {
+      next_report = clock_->Now() + absl::Seconds(10);
+      spdlog::info("progress: {} events ok, {} rejected, {} warning events, {} outbox in flight",
+                   progress_.events_ok, progress_.events_rejected, progress_.warning_events,
+                   progress_.outbox_in_flight);
+    }
   }
   spdlog::info("stopping: draining the outbox");
   if (!publisher_->Drain(10000)) {
     spdlog::warn("{} outbox records not yet acknowledged; they are republished at next start",
                  publisher_->in_flight());
   }
-  CommitToKafka();
+  CommitToKafka(/*final=*/true);
   consumer_->close();
   consumer_.reset();
   return absl::OkStatus();

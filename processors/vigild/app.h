@@ -54,6 +54,17 @@ class App {
     App* app_;
   };
 
+  // Re-arms the Kafka offset commit when one fails (e.g. during a rebalance).
+  class CommitWatcher : public RdKafka::OffsetCommitCb {
+   public:
+    explicit CommitWatcher(App* app) : app_(app) {}
+    void offset_commit_cb(RdKafka::ErrorCode err,
+                          std::vector<RdKafka::TopicPartition*>& offsets) override;
+
+   private:
+    App* app_;
+  };
+
   App(Config config, const Clock* clock);
   absl::Status Init();
   void Process(const RdKafka::Message& msg, state::StateStore::Batch& batch,
@@ -63,7 +74,7 @@ class App {
                   std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
   absl::Status CommitBatch(state::StateStore::Batch& batch,
                            std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
-  void CommitToKafka();
+  void CommitToKafka(bool final = false);
 
   Config config_;
   const Clock* clock_;
@@ -71,6 +82,7 @@ class App {
   std::map<std::string, ingest::InputKind> kinds_;
   std::map<std::string, ingest::Format> formats_;
   Rebalancer rebalancer_;
+  CommitWatcher commit_watcher_;
 
   // Engine-thread state.
   std::unique_ptr<state::StateStore> store_;
@@ -80,6 +92,7 @@ class App {
   std::map<TopicPartition, Offset> pending_offsets_;  // consumed, not yet committed
   std::map<TopicPartition, Offset> durable_offsets_;  // in RocksDB
   bool kafka_commit_due_ = false;
+  absl::Time next_kafka_commit_ = absl::InfinitePast();
 
   // Shared with GetProgress() callers; guarded by mu_.
   mutable std::mutex mu_;

@@ -77,6 +77,7 @@ class VigildOnKafka : public ::testing::Test {
     const std::string path = (dir_ / (name + ".yaml")).string();
     std::ofstream out(path);
     out << "kafka:\n  brokers: " << bootstrap_ << "\n  group_id: " << group << "\n"
+        << "  properties: {session.timeout.ms: 6000}\n"
         << "topics:\n"
         << "  tickets: {name: " << tickets_ << ", format: " << tickets_format << "}\n"
         << "  outages: " << outages_ << "\n  repeat_calls: " << calls_ << "\n"
@@ -136,7 +137,8 @@ TEST_F(VigildOnKafka, ClusteredComplaintsRaiseThenUpdateOneWarning) {
   producer.Flush();
 
   TestReader reader(bootstrap_, {warnings_}, kPartitions);
-  auto& got = reader.ReadUntil([](const auto& r) { return r.size() >= 1; }, seconds(60));
+  auto& got = reader.ReadUntil(
+      [&](const auto& r) { return r.size() >= 1 || !vigild->Alive(); }, seconds(60));
   ASSERT_EQ(got.size(), 1u) << vigild->Log();
   EXPECT_EQ(got[0].key, "370100");
   std::vector<v1::WarningEvent> events = Decode(got);
@@ -176,7 +178,8 @@ TEST_F(VigildOnKafka, MalformedRecordsGoToDeadLetterAndTheStreamGoesOn) {
   producer.Flush();
 
   TestReader dead(bootstrap_, {dead_}, kPartitions);
-  auto& letters = dead.ReadUntil([](const auto& r) { return r.size() >= 2; }, seconds(60));
+  auto& letters = dead.ReadUntil(
+      [&](const auto& r) { return r.size() >= 2 || !vigild->Alive(); }, seconds(60));
   ASSERT_EQ(letters.size(), 2u) << vigild->Log();
   std::map<std::string, Record> by_reason;
   for (const auto& r : letters) by_reason[r.headers.at("vigil-reason")] = r;
@@ -209,7 +212,8 @@ TEST_F(VigildOnKafka, Proto3JsonInputTopicIsDecoded) {
   }
   producer.Flush();
   TestReader reader(bootstrap_, {warnings_}, kPartitions);
-  auto& got = reader.ReadUntil([](const auto& r) { return r.size() >= 1; }, seconds(60));
+  auto& got = reader.ReadUntil(
+      [&](const auto& r) { return r.size() >= 1 || !vigild->Alive(); }, seconds(60));
   ASSERT_EQ(got.size(), 1u) << vigild->Log();
   EXPECT_EQ(Decode(got)[0].warning().category(), v1::Ticket::BILLING);
   EXPECT_EQ(vigild->Signal(SIGTERM), 0);
@@ -221,7 +225,7 @@ std::vector<v1::Envelope> ThreeCityStream() {
   for (int city = 1; city <= 3; ++city) {
     sim::ComplaintStreamOptions o;
     o.seed = 100 + city;
-    o.background_complaints = 700;
+    o.background_complaints = 1500;
     o.areas_per_county = 6;
     o.clusters = sim::DemoClusters();
     for (v1::Envelope e : sim::ComplaintStream(o)) {
@@ -259,10 +263,43 @@ std::map<std::pair<std::string, uint64_t>, std::string> Distinct(
 TEST_F(VigildOnKafka, SigkillMidStreamThenRestartEqualsUninterruptedRun) {
   TestProducer producer(bootstrap_);
   const std::vector<v1::Envelope> stream = ThreeCityStream();
-  for (const auto& e : stream) producer.Send(tickets_, e.region().city_code(), e.SerializeAsString());
-  producer.Flush();
+  const size_t half = stream.size() / 2;
+  auto produce = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      producer.Send(tickets_, stream[i].region().city_code(), stream[i].SerializeAsString());
+    }
+    producer.Flush();
+  };
 
-  // Uninterrupted run.
+  // Interrupted run, small batches: the first half is processed, then the kill
+  // lands while vigild is working through the second half.
+  produce(0, half);
+  const std::string warnings_b = UniqueName("it-warnings-b");
+  CreateTopics(bootstrap_, {warnings_b}, kPartitions);
+  const std::string group_b = UniqueName("g-b");
+  const std::string config_b = WriteConfig("b", group_b, warnings_b, "  max_batch_events: 2\n");
+  auto b = StartVigild(config_b, "b");
+  TestReader read_b(bootstrap_, {warnings_b}, kPartitions);
+  read_b.ReadUntil([&](const auto& r) { return r.size() >= 200 || !b->Alive(); }, seconds(120));
+  ASSERT_GE(read_b.records().size(), 200u) << b->Log();
+  produce(half, stream.size());
+  const size_t before_second_half = read_b.records().size();
+  read_b.ReadUntil([&](const auto& r) { return r.size() >= before_second_half + 100; },
+                   seconds(120));
+  const size_t seen_before_kill = read_b.records().size();
+  const int status = b->Signal(SIGKILL);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_GE(seen_before_kill, before_second_half + 100) << b->Log();
+  std::cout << "[ kill     ] SIGKILL after " << seen_before_kill << " warning events\n";
+
+  auto b2 = StartVigild(config_b, "b");
+  ASSERT_TRUE(WaitCaughtUp(group_b, &read_b, seconds(120))) << b2->Log();
+  EXPECT_EQ(b2->Signal(SIGTERM), 0);
+  while (read_b.PollOnce(500)) {
+  }
+  const auto actual = Distinct(read_b.records());
+
+  // Uninterrupted run over the same input.
   const std::string group_a = UniqueName("g-a");
   auto a = StartVigild(WriteConfig("a", group_a, warnings_), "a");
   TestReader read_a(bootstrap_, {warnings_}, kPartitions);
@@ -271,29 +308,11 @@ TEST_F(VigildOnKafka, SigkillMidStreamThenRestartEqualsUninterruptedRun) {
   while (read_a.PollOnce(500)) {
   }
   const auto expected = Distinct(read_a.records());
-  ASSERT_GE(expected.size(), 20u) << "the stream should raise many warnings";
+  ASSERT_GT(expected.size(), seen_before_kill) << "the kill must land mid-stream";
+  std::cout << "[ kill     ] " << expected.size() << " distinct warning events uninterrupted, "
+            << read_b.records().size() << " records (" << actual.size()
+            << " distinct) with the kill\n";
 
-  // Interrupted run: small batches so that the kill lands mid-stream.
-  const std::string warnings_b = UniqueName("it-warnings-b");
-  CreateTopics(bootstrap_, {warnings_b}, kPartitions);
-  const std::string group_b = UniqueName("g-b");
-  const std::string config_b =
-      WriteConfig("b", group_b, warnings_b, "  max_batch_events: 5\n");
-  auto b = StartVigild(config_b, "b");
-  TestReader read_b(bootstrap_, {warnings_b}, kPartitions);
-  read_b.ReadUntil([&](const auto& r) { return r.size() >= expected.size() / 4; }, seconds(120));
-  const size_t seen_before_kill = read_b.records().size();
-  const int status = b->Signal(SIGKILL);
-  ASSERT_TRUE(WIFSIGNALED(status));
-  ASSERT_GE(seen_before_kill, expected.size() / 4) << b->Log();
-  ASSERT_LT(seen_before_kill, expected.size()) << "the kill must land mid-stream";
-
-  auto b2 = StartVigild(config_b, "b");
-  ASSERT_TRUE(WaitCaughtUp(group_b, &read_b, seconds(120))) << b2->Log();
-  EXPECT_EQ(b2->Signal(SIGTERM), 0);
-  while (read_b.PollOnce(500)) {
-  }
-  const auto actual = Distinct(read_b.records());
   EXPECT_EQ(actual.size(), expected.size());
   EXPECT_TRUE(actual == expected) << "warnings after a crash differ from an uninterrupted run";
   std::set<std::string> ids_a, ids_b;

@@ -44,6 +44,16 @@ int VigildProcess::Signal(int sig) {
   return status;
 }
 
+bool VigildProcess::Alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
 std::string VigildProcess::Log() const {
   std::ifstream in(log_path_);
   std::stringstream ss;

@@ -16,7 +16,8 @@ class VigildProcess {
   // Sends `sig`; for SIGTERM/SIGINT/SIGKILL also waits and returns the exit
   // status as from waitpid (use WIFEXITED etc.).
   int Signal(int sig);
-  bool running() const { return pid_ > 0; }
+  // True while the child has not exited (reaps it when it has).
+  bool Alive();
   // The child's stdout+stderr so far (for failure messages).
   std::string Log() const;
 
