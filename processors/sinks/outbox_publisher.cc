@@ -15,14 +15,15 @@ void OutboxPublisher::DeliveryCb::dr_cb(RdKafka::Message& message) {
     return;
   }
   ++owner_->failed_total_;
-  spdlog::warn("publishing outbox record {} to {} failed: {}; will retry", seq,
-               message.topic_name(), message.errstr());
+  ++owner_->failures_since_log_;
+  owner_->last_failure_ = message.topic_name() + ": " + message.errstr();
   owner_->retry_.push_back(seq);
 }
 
 absl::StatusOr<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Create(
-    const std::map<std::string, std::string>& kafka_properties, state::StateStore* store) {
-  std::unique_ptr<OutboxPublisher> p(new OutboxPublisher(store));
+    const std::map<std::string, std::string>& kafka_properties, state::StateStore* store,
+    const Clock* clock) {
+  std::unique_ptr<OutboxPublisher> p(new OutboxPublisher(store, clock));
   std::map<std::string, std::string> props = kafka_properties;
   props.emplace("enable.idempotence", "true");
   props.emplace("acks", "all");
@@ -72,8 +73,8 @@ void OutboxPublisher::Send(uint64_t seq) {
     }
     delete headers;
     ++failed_total_;
-    spdlog::error("cannot queue outbox record {} for {}: {}; will retry", seq, r.topic(),
-                  RdKafka::err2str(err));
+    ++failures_since_log_;
+    last_failure_ = r.topic() + ": " + RdKafka::err2str(err);
     retry_.push_back(seq);
     return;
   }
@@ -87,6 +88,15 @@ absl::Status OutboxPublisher::Poll(int timeout_ms) {
     for (uint64_t seq : done) in_flight_.erase(seq);
     published_total_ += done.size();
     VIGIL_RETURN_IF_ERROR(store_->DeleteOutbox(done));
+  }
+  if (retry_.empty()) return absl::OkStatus();
+  const absl::Time now = clock_->Now();
+  if (now < next_retry_) return absl::OkStatus();
+  next_retry_ = now + absl::Seconds(1);
+  if (failures_since_log_ > 0) {
+    spdlog::warn("{} outbox publish failures (last: {}); retrying {} records", failures_since_log_,
+                 last_failure_, retry_.size());
+    failures_since_log_ = 0;
   }
   std::deque<uint64_t> again;
   again.swap(retry_);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "librdkafka/rdkafkacpp.h"
+#include "processors/common/clock.h"
 #include "processors/state/state_store.h"
 #include "vigil/internal/state.pb.h"
 
@@ -19,7 +20,8 @@ namespace vigil::sinks {
 class OutboxPublisher {
  public:
   static absl::StatusOr<std::unique_ptr<OutboxPublisher>> Create(
-      const std::map<std::string, std::string>& kafka_properties, state::StateStore* store);
+      const std::map<std::string, std::string>& kafka_properties, state::StateStore* store,
+      const Clock* clock);
   ~OutboxPublisher();
 
   // Re-sends every record still in the outbox (after a restart).
@@ -45,16 +47,23 @@ class OutboxPublisher {
     OutboxPublisher* owner_;
   };
 
-  OutboxPublisher(state::StateStore* store) : store_(store), delivery_cb_(this) {}
+  OutboxPublisher(state::StateStore* store, const Clock* clock)
+      : store_(store), clock_(clock), delivery_cb_(this) {}
   void Send(uint64_t seq);
 
   state::StateStore* store_;
+  const Clock* clock_;
   DeliveryCb delivery_cb_;
   std::unique_ptr<RdKafka::Producer> producer_;
   // Records sent and not yet acknowledged, by outbox sequence.
   std::map<uint64_t, internal::OutboxRecord> in_flight_;
   std::vector<uint64_t> acked_;
+  // Failed records wait here and are resent no sooner than next_retry_, so an
+  // unreachable or missing topic is neither hammered nor logged per record.
   std::deque<uint64_t> retry_;
+  absl::Time next_retry_ = absl::InfinitePast();
+  uint64_t failures_since_log_ = 0;
+  std::string last_failure_;
   uint64_t published_total_ = 0;
   uint64_t failed_total_ = 0;
 };

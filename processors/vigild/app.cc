@@ -60,7 +60,7 @@ absl::Status App::Init() {
 
   std::map<std::string, std::string> props = config_.kafka_properties;
   props["bootstrap.servers"] = config_.brokers;
-  VIGIL_ASSIGN_OR_RETURN(publisher_, sinks::OutboxPublisher::Create(props, store_.get()));
+  VIGIL_ASSIGN_OR_RETURN(publisher_, sinks::OutboxPublisher::Create(props, store_.get(), clock_));
   VIGIL_RETURN_IF_ERROR(publisher_->Recover());
   // A crash may have come between the RocksDB commit and the Kafka commit:
   // bring Kafka's view (lag monitoring) up to the durable offsets.
