@@ -1,7 +1,8 @@
 // vigil-demo: vigild on the embedded default (librdkafka's in-process mock
-// broker) with a small generated complaint stream; prints the warnings it
-// raises and the records it dead-letters, then exits (or, with --follow,
-// keeps running until Ctrl-C).
+// broker) with twelve hours of simulated 95598 traffic (vigil-sim's
+// thunderstorm_city preset on a small city: tickets, outages, repeat calls);
+// prints the warnings it raises and the records it dead-letters, then exits
+// (or, with --follow, keeps running until Ctrl-C).
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -19,7 +20,9 @@
 #include "processors/vigild/config.h"
 #include "processors/vigild/embedded_kafka.h"
 #include "processors/warnings/warning_format.h"
-#include "tools/sim/complaint_stream.h"
+#include "tools/sim/event_sink.h"
+#include "tools/sim/local_time.h"
+#include "tools/sim/simulator.h"
 #include "vigil/v1/warning.pb.h"
 
 namespace {
@@ -42,7 +45,7 @@ std::string HeaderValue(RdKafka::Message& m, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"vigil-demo — vigild with an embedded broker and a generated complaint stream"};
+  CLI::App cli{"vigil-demo — vigild with an embedded broker and simulated 95598 traffic"};
   std::string config_path = "deploy/vigil.demo.yaml";
   bool follow = false;
   uint64_t seed = 7;
@@ -74,6 +77,8 @@ int main(int argc, char** argv) {
 
   vigil::SystemClock clock;
   const std::string tickets_topic = config->tickets.name;
+  const std::string outages_topic_name = config->outages.name;
+  const std::string repeat_calls_topic_name = config->repeat_calls.name;
   const std::string warnings_topic = config->warnings_topic;
   const std::string dlq_topic = config->dead_letter_topic;
   auto app = vigil::vigild::App::Create(*std::move(config), &clock);
@@ -84,41 +89,64 @@ int main(int argc, char** argv) {
 
   std::cout << "== Vigil demo: vigild on the embedded broker " << (*kafka)->bootstrap() << "\n";
 
-  // 1. The generated stream: background complaints + three injected clusters,
-  //    and two malformed records that must reach the dead-letter topic.
-  vigil::sim::ComplaintStreamOptions opts;
+  // 1. The generated stream: a thunderstorm over a small city (12 h, ~2,000
+  //    events with three injected complaint clusters), and two malformed
+  //    records that must reach the dead-letter topic.
+  vigil::sim::SimOptions opts;
+  opts.preset = "thunderstorm_city";
   opts.seed = seed;
-  opts.clusters = vigil::sim::DemoClusters();
-  const std::vector<vigil::v1::Envelope> events = vigil::sim::ComplaintStream(opts);
+  opts.cities = 1;
+  opts.scale = 0.2;
+  opts.start = *vigil::sim::ParseLocalTime("2026-07-22T12:00");
+  opts.duration = absl::Hours(12);
+  opts.warmup = absl::Hours(72);
+  vigil::sim::VectorSink sink;
+  auto generated = vigil::sim::Generate(opts, sink);
+  if (!generated.ok()) return Fail(std::string(generated.status().message()));
+  const std::vector<vigil::v1::Envelope>& events = sink.events();
+  const std::string outages_topic = outages_topic_name;
+  const std::string repeat_calls_topic = repeat_calls_topic_name;
   std::string err;
   std::unique_ptr<RdKafka::Conf> pconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   pconf->set("bootstrap.servers", (*kafka)->bootstrap(), err);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(pconf.get(), err));
   if (!producer) return Fail("producer: " + err);
-  auto produce = [&](const std::string& key, const std::string& value) {
-    while (producer->produce(tickets_topic, RdKafka::Topic::PARTITION_UA,
-                             RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-                             value.size(), key.data(), key.size(), 0, nullptr) ==
-           RdKafka::ERR__QUEUE_FULL) {
+  auto produce = [&](const std::string& topic, const std::string& key, const std::string& value) {
+    while (producer->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                             const_cast<char*>(value.data()), value.size(), key.data(), key.size(),
+                             0, nullptr) == RdKafka::ERR__QUEUE_FULL) {
       producer->poll(50);
     }
   };
-  for (const auto& e : events) produce(e.region().city_code(), e.SerializeAsString());
-  produce("370100", "\x08\x96\x01 this is not an envelope");
+  auto topic_of = [&](const vigil::v1::Envelope& e) -> const std::string& {
+    return e.has_ticket() ? tickets_topic : e.has_outage() ? outages_topic : repeat_calls_topic;
+  };
+  std::map<std::string, int> per_topic;
+  for (const auto& e : events) {
+    ++per_topic[topic_of(e)];
+    produce(topic_of(e), e.region().city_code(), e.SerializeAsString());
+  }
+  produce(tickets_topic, "370100", "\x08\x96\x01 this is not an envelope");
   vigil::v1::Envelope no_region = events.front();
   no_region.set_event_id("evt-no-region");
   no_region.clear_region();
-  produce("370100", no_region.SerializeAsString());
+  produce(topic_of(no_region), "370100", no_region.SerializeAsString());
   if (producer->flush(30000) != RdKafka::ERR_NO_ERROR) return Fail("producing the stream timed out");
-  std::cout << "== produced " << events.size() + 2 << " ticket records (" << events.size()
-            << " complaints over 12 h in city 370100, 2 malformed) to " << tickets_topic << "\n\n";
+  std::cout << "== produced " << events.size() + 2 << " records: " << per_topic[tickets_topic]
+            << " tickets, " << per_topic[outages_topic] << " outage events, "
+            << per_topic[repeat_calls_topic] << " repeat calls (simulated thunderstorm over city "
+            << "370100, " << vigil::sim::FormatLocal(*opts.start) << " + 12 h) and 2 malformed\n   "
+            << generated->summary.notes << "; ground truth: "
+            << generated->summary.labels["complaint_cluster"] << " complaint clusters (R13)\n\n";
 
   // Input end offsets: the engine is done when it has committed up to them.
-  std::map<int32_t, int64_t> input_end;
-  for (int32_t p = 0; p < 3; ++p) {
-    int64_t lo = 0, hi = 0;
-    producer->query_watermark_offsets(tickets_topic, p, &lo, &hi, 5000);
-    input_end[p] = hi;
+  std::map<std::pair<std::string, int32_t>, int64_t> input_end;
+  for (const std::string& t : {tickets_topic, outages_topic, repeat_calls_topic}) {
+    for (int32_t p = 0; p < 3; ++p) {
+      int64_t lo = 0, hi = 0;
+      producer->query_watermark_offsets(t, p, &lo, &hi, 5000);
+      input_end[{t, p}] = hi;
+    }
   }
 
   // 2. Print what vigild publishes, as an independent consumer would see it.
@@ -157,8 +185,8 @@ int main(int argc, char** argv) {
   auto caught_up = [&]() {
     const auto progress = (*app)->GetProgress();
     if (progress.outbox_in_flight != 0) return false;
-    for (const auto& [p, end] : input_end) {
-      auto it = progress.committed.find({tickets_topic, vigil::Partition(p)});
+    for (const auto& [tp, end] : input_end) {
+      auto it = progress.committed.find({tp.first, vigil::Partition(tp.second)});
       const int64_t at = it == progress.committed.end() ? 0 : it->second.value();
       if (at < end) return false;
     }

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/sim/scenario.h"
+#include "tools/sim/simulator.h"
+#include "tools/sim/topology.h"
+#include "vigil/v1/events.pb.h"
+
+namespace vigil::sim::testing {
+
+// One generated run, kept in memory.
+struct Run {
+  RunSpec spec;
+  Topology topology;
+  std::vector<v1::Envelope> events;
+  SimResult result;
+};
+
+// Generates `options` (fails the test on error).
+Run Generate(const SimOptions& options);
+
+SimOptions Options(const std::string& preset, uint64_t seed, double scale, int cities,
+                   absl::Duration duration);
+
+int64_t Seconds(const v1::Envelope& e);
+// Local (UTC+8) hour of the event.
+int LocalHourOf(const v1::Envelope& e);
+
+// Calls of `city` (index) in [from, to) from the run's 5-minute bins.
+int64_t CallsBetween(const Run& run, uint32_t city, absl::Time from, absl::Time to);
+
+}  // namespace vigil::sim::testing
