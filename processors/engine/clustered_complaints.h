@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "processors/engine/sliding_window.h"
 #include "processors/ingest/rejection.h"
@@ -80,8 +81,12 @@ class ClusteredComplaints {
 
   ClusterRuleConfig config_;
   int64_t window_ms_;
-  // std::map: deterministic iteration order for TakeDirty.
-  std::map<std::string, KeyState> keys_;
+  // Hashed: every accepted complaint looks its key up among hundreds of
+  // thousands, and the keys share long prefixes (a std::map spent its time in
+  // memcmp). Node-based, so a slot stays small and states never move.
+  // Nothing iterates it: TakeDirty walks the ordered `dirty_`.
+  absl::node_hash_map<std::string, KeyState> keys_;
+  // std::set: deterministic order for TakeDirty.
   std::set<std::string> dirty_;
 };
 

@@ -34,6 +34,11 @@ class OutboxPublisher {
   bool Drain(int timeout_ms);
 
   size_t in_flight() const { return in_flight_.size(); }
+  // The lowest outbox sequence not yet acknowledged by Kafka (UINT64_MAX when
+  // none): every record below it has been published.
+  uint64_t lowest_in_flight() const {
+    return in_flight_.empty() ? UINT64_MAX : in_flight_.begin()->first;
+  }
   uint64_t published_total() const { return published_total_; }
   uint64_t failed_total() const { return failed_total_; }
 

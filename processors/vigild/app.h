@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,7 +68,7 @@ class App {
 
   App(Config config, const Clock* clock);
   absl::Status Init();
-  void Process(const RdKafka::Message& msg, state::StateStore::Batch& batch,
+  void Process(const RdKafka::Message& msg, absl::Time now, state::StateStore::Batch& batch,
                std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
   void DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
                   state::StateStore::Batch& batch,
@@ -91,8 +92,22 @@ class App {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::map<TopicPartition, Offset> pending_offsets_;  // consumed, not yet committed
   std::map<TopicPartition, Offset> durable_offsets_;  // in RocksDB
+  // Durable offsets of each RocksDB commit whose outbox records (sequences
+  // below `outbox_end`) are not all acknowledged yet, oldest first.
+  struct UnpublishedCommit {
+    uint64_t outbox_end;
+    std::map<TopicPartition, Offset> offsets;
+  };
+  std::deque<UnpublishedCommit> unpublished_;
+  // The newest durable offsets whose outputs Kafka has acknowledged: what
+  // CommitToKafka() may commit.
+  std::map<TopicPartition, Offset> published_offsets_;
   bool kafka_commit_due_ = false;
   absl::Time next_kafka_commit_ = absl::InfinitePast();
+  v1::Envelope event_;  // reused for every record: its fields keep their memory
+  // Counted per event here and added to progress_ once per batch, so the hot
+  // path takes no lock.
+  uint64_t new_ok_ = 0, new_rejected_ = 0, new_warning_events_ = 0;
 
   // Shared with GetProgress() callers; guarded by mu_.
   mutable std::mutex mu_;
