@@ -42,6 +42,8 @@ namespace {
 using json = nlohmann::ordered_json;
 
 struct Options {
+  std::string sim_preset;  // events from vigil-sim's preset instead of the synthetic stream
+  double sim_scale = 0;
   std::string bootstrap;
   std::string vigild;
   std::string work_dir;
@@ -554,6 +556,9 @@ int Main(int argc, char** argv) {
   cli.add_option("--cities", o.cities, "cities (Kafka keys)")->capture_default_str();
   cli.add_option("--complaint-share", o.complaint_share, "accepted complaints among events")
       ->capture_default_str();
+  cli.add_option("--sim-preset", o.sim_preset,
+                 "take the events from vigil-sim's preset (e.g. typhoon_coastal), repeated as needed");
+  cli.add_option("--sim-scale", o.sim_scale, "vigil-sim scale for --sim-preset (0: its default)");
   cli.add_option("--rate", o.fixed_rate, "fixed offered rate for the latency run, events/s")
       ->capture_default_str();
   cli.add_option("--step-fractions", o.step_fractions,
@@ -640,6 +645,8 @@ int Main(int argc, char** argv) {
   to.seed = o.seed;
   to.cities = o.cities;
   to.complaint_share = o.complaint_share;
+  to.sim_preset = o.sim_preset;
+  to.sim_scale = o.sim_scale;
   Traffic traffic(to);
   int64_t t = NowNs();
   const std::vector<Record> records = Generate(traffic, o.events);

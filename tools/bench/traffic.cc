@@ -1,5 +1,12 @@
 #include "tools/bench/traffic.h"
 
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "tools/sim/event_sink.h"
+#include "tools/sim/simulator.h"
+
 #include <algorithm>
 #include <numeric>
 
@@ -85,7 +92,43 @@ void Traffic::Next(v1::Envelope* out) {
   out->set_event_id(EventId(seq_++));
 }
 
+void Traffic::GenerateSimCycle() {
+  if (sim_base_.empty()) {
+    sim::SimOptions so;
+    so.preset = options_.sim_preset;
+    so.seed = options_.seed;
+    if (options_.sim_scale > 0) so.scale = options_.sim_scale;
+    sim::VectorSink sink;
+    auto result = sim::Generate(so, sink);
+    if (!result.ok() || sink.events().empty()) {
+      std::fprintf(stderr, "vigil-bench: vigil-sim preset %s: %s\n", options_.sim_preset.c_str(),
+                   result.ok() ? "no events" : std::string(result.status().message()).c_str());
+      std::exit(2);
+    }
+    sim_base_ = std::move(sink.events());
+  }
+  const int64_t first = sim_base_.front().event_time().seconds();
+  const int64_t span = sim_base_.back().event_time().seconds() - first;
+  const int64_t shift = day_ * (span + 2 * 86400);
+  const std::string suffix = absl::StrCat("-c", day_);
+  buffer_.clear();
+  pos_ = 0;
+  for (const v1::Envelope& base : sim_base_) {
+    v1::Envelope& e = buffer_.emplace_back(base);
+    e.mutable_event_time()->set_seconds(e.event_time().seconds() + shift);
+    if (day_ == 0) continue;
+    if (e.has_ticket()) e.mutable_ticket()->mutable_ticket_id()->append(suffix);
+    if (e.has_outage()) e.mutable_outage()->mutable_outage_id()->append(suffix);
+    if (e.has_repeat_call()) e.mutable_repeat_call()->mutable_call_id()->append(suffix);
+  }
+  ++day_;
+}
+
 void Traffic::GenerateDay() {
+  if (!options_.sim_preset.empty()) {
+    GenerateSimCycle();
+    return;
+  }
   const TrafficOptions& o = options_;
   const absl::Time day_start = o.start + absl::Hours(24) * day_;
   const int64_t complaints_total =

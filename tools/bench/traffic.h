@@ -35,6 +35,12 @@ struct TrafficOptions {
   // Event time of the first simulated day. The default (zero) means 120 days
   // before now, so millions of events stay in the past of vigild's clock.
   absl::Time start = absl::UnixEpoch();
+  // When set, the events come from vigil-sim's preset (e.g. "thunderstorm_city")
+  // instead: the scenario's whole stream, repeated with event times shifted by
+  // its span plus two days and business ids suffixed per cycle, so windows of
+  // one cycle never reach into the next. The fields above (but seed) are unused.
+  std::string sim_preset;
+  double sim_scale = 0;  // 0: the preset's default
 };
 
 // An endless, deterministic stream of input envelopes in event-time order,
@@ -56,11 +62,13 @@ class Traffic {
 
  private:
   void GenerateDay();
+  void GenerateSimCycle();
 
   TrafficOptions options_;
   std::mt19937_64 rng_;
   int64_t day_ = 0;
   std::vector<v1::Envelope> buffer_;
+  std::vector<v1::Envelope> sim_base_;  // one cycle of the preset, generated once
   size_t pos_ = 0;
   uint64_t seq_ = 0;
 };
