@@ -38,7 +38,8 @@ struct TrafficOptions {
   // When set, the events come from vigil-sim's preset (e.g. "thunderstorm_city")
   // instead: the scenario's whole stream, repeated with event times shifted by
   // its span plus two days and business ids suffixed per cycle, so windows of
-  // one cycle never reach into the next. The fields above (but seed) are unused.
+  // one cycle never reach into the next. Only its tickets are used (the bench
+  // has one input topic). The fields above (but seed) are unused.
   std::string sim_preset;
   double sim_scale = 0;  // 0: the preset's default
 };
