@@ -24,12 +24,10 @@ internal::Header* AddHeader(internal::OutboxRecord* r, std::string name, std::st
 App::App(Config config, const Clock* clock)
     : config_(std::move(config)), clock_(clock), rebalancer_(this), commit_watcher_(this) {
   validation_.max_future_skew = config_.max_future_skew;
-  kinds_[config_.tickets.name] = ingest::InputKind::kTickets;
-  kinds_[config_.outages.name] = ingest::InputKind::kOutages;
-  kinds_[config_.repeat_calls.name] = ingest::InputKind::kRepeatCalls;
-  formats_[config_.tickets.name] = config_.tickets.format;
-  formats_[config_.outages.name] = config_.outages.format;
-  formats_[config_.repeat_calls.name] = config_.repeat_calls.format;
+  inputs_[config_.tickets.name] = {ingest::InputKind::kTickets, config_.tickets.format};
+  inputs_[config_.outages.name] = {ingest::InputKind::kOutages, config_.outages.format};
+  inputs_[config_.repeat_calls.name] = {ingest::InputKind::kRepeatCalls,
+                                        config_.repeat_calls.format};
 }
 
 App::~App() {
@@ -156,8 +154,9 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
   const std::string_view bytes(static_cast<const char*>(msg.payload()), msg.len());
 
   v1::Envelope& event = event_;
-  std::optional<ingest::Rejection> why = ingest::Decode(bytes, formats_.at(topic), &event);
-  if (!why) why = ingest::Validate(event, kinds_.at(topic), now, validation_);
+  const InputSpec& input = inputs_.at(topic);
+  std::optional<ingest::Rejection> why = ingest::Decode(bytes, input.format, &event);
+  if (!why) why = ingest::Validate(event, input.kind, now, validation_);
   if (why) {
     DeadLetter(msg, *why, batch, outbox);
     return;

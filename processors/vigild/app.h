@@ -80,8 +80,12 @@ class App {
   Config config_;
   const Clock* clock_;
   ingest::ValidationOptions validation_;
-  std::map<std::string, ingest::InputKind> kinds_;
-  std::map<std::string, ingest::Format> formats_;
+  // Per input topic: what it carries and how it is encoded (one lookup per record).
+  struct InputSpec {
+    ingest::InputKind kind;
+    ingest::Format format;
+  };
+  std::map<std::string, InputSpec> inputs_;
   Rebalancer rebalancer_;
   CommitWatcher commit_watcher_;
 
