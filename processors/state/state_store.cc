@@ -44,6 +44,15 @@ void StateStore::Batch::DeleteClusterState(const std::string& rule_id, const std
   batch_.Delete(store_->window_cf_, StateKey(rule_id, key)).PermitUncheckedError();
 }
 
+void StateStore::Batch::PutRuleState(const std::string& rule_id, const std::string& key,
+                                     const std::string& bytes) {
+  batch_.Put(store_->window_cf_, StateKey(rule_id, key), bytes).PermitUncheckedError();
+}
+
+void StateStore::Batch::DeleteRuleState(const std::string& rule_id, const std::string& key) {
+  batch_.Delete(store_->window_cf_, StateKey(rule_id, key)).PermitUncheckedError();
+}
+
 void StateStore::Batch::PutOffset(const TopicPartition& tp, Offset next) {
   batch_
       .Put(store_->offsets_cf_,
@@ -134,6 +143,20 @@ absl::Status StateStore::ForEachClusterState(
       return absl::DataLossError(absl::StrCat("unreadable rule state for key ", std::string(k.substr(sep + 1))));
     }
     fn(std::string(k.substr(0, sep)), std::string(k.substr(sep + 1)), state);
+  }
+  return FromRocks(it->status(), "reading rule state");
+}
+
+absl::Status StateStore::ForEachRuleState(
+    const std::function<void(const std::string&, const std::string&, const std::string&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), window_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    const size_t sep = k.find('\0');
+    if (sep == std::string_view::npos) {
+      return absl::DataLossError(absl::StrCat("state key without rule separator: ", std::string(k)));
+    }
+    fn(std::string(k.substr(0, sep)), std::string(k.substr(sep + 1)), it->value().ToString());
   }
   return FromRocks(it->status(), "reading rule state");
 }

@@ -25,6 +25,10 @@ class StateStore {
     void PutClusterState(const std::string& rule_id, const std::string& key,
                          const internal::ClusterState& state);
     void DeleteClusterState(const std::string& rule_id, const std::string& key);
+    // Serialized rule-engine state of one (rule, key); rule_id "" holds
+    // engine-wide records (open outages).
+    void PutRuleState(const std::string& rule_id, const std::string& key, const std::string& bytes);
+    void DeleteRuleState(const std::string& rule_id, const std::string& key);
     // The next offset to read on `tp` after this commit.
     void PutOffset(const TopicPartition& tp, Offset next);
     // Queues a record for publishing; returns its outbox sequence number.
@@ -52,6 +56,10 @@ class StateStore {
   absl::Status ForEachClusterState(
       const std::function<void(const std::string& rule_id, const std::string& key,
                                const internal::ClusterState&)>& fn);
+  // Calls fn(rule_id, key, bytes) for every persisted rule-engine record.
+  absl::Status ForEachRuleState(
+      const std::function<void(const std::string& rule_id, const std::string& key,
+                               const std::string& bytes)>& fn);
   absl::StatusOr<std::map<TopicPartition, Offset>> LoadOffsets();
   // Outbox records not yet confirmed as published, in sequence order.
   absl::StatusOr<std::vector<std::pair<uint64_t, internal::OutboxRecord>>> LoadOutbox();

@@ -2,15 +2,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
+#include <filesystem>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include <google/protobuf/util/json_util.h>
 #include "processors/common/status.h"
 #include "processors/ingest/decoder.h"
 #include "processors/sinks/kafka_config.h"
 
 namespace vigil::vigild {
 namespace {
+
+// Rule-state records (rule id "") holding the watermark: "watermark:<topic>/<partition>"
+// per partition (newest event time, ms) and "watermark:" for the task's.
+constexpr char kWatermarkPrefix[] = "watermark:";
 
 internal::Header* AddHeader(internal::OutboxRecord* r, std::string name, std::string value) {
   internal::Header* h = r->add_headers();
@@ -22,7 +31,11 @@ internal::Header* AddHeader(internal::OutboxRecord* r, std::string name, std::st
 }  // namespace
 
 App::App(Config config, const Clock* clock)
-    : config_(std::move(config)), clock_(clock), rebalancer_(this), commit_watcher_(this) {
+    : config_(std::move(config)),
+      clock_(clock),
+      rebalancer_(this),
+      commit_watcher_(this),
+      watermark_(config_.idle_timeout) {
   validation_.max_future_skew = config_.max_future_skew;
   inputs_[config_.tickets.name] = {ingest::InputKind::kTickets, config_.tickets.format};
   inputs_[config_.outages.name] = {ingest::InputKind::kOutages, config_.outages.format};
@@ -41,18 +54,66 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock* clo
 }
 
 absl::Status App::Init() {
+  // Rules first: a bad rule file stops the start before anything is touched.
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rule_set =
+      rules::LoadRuleDir(config_.rules_dir);
+  if (!rule_set.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rules in ", config_.rules_dir, ":\n", rule_set.status().message()));
+  }
+  rule_files_signature_ = RuleFilesSignature();
+  reference_ = std::make_unique<reference::ReferenceStore>();
+  if (!config_.reference_file.empty()) {
+    VIGIL_RETURN_IF_ERROR(reference::LoadReferenceFile(config_.reference_file, reference_.get()));
+  }
+  VIGIL_RETURN_IF_ERROR(StartReferenceConsumer());
+  spdlog::info("{} rules from {}; reference data: {} areas, {} tagged customers",
+               (*rule_set)->rules.size(), config_.rules_dir, reference_->area_count(),
+               reference_->customer_count());
+  engine_ = std::make_unique<engine::RuleEngine>(*rule_set, reference_.get());
+
   VIGIL_ASSIGN_OR_RETURN(store_, state::StateStore::Open(config_.state_path));
-  rule_ = std::make_unique<engine::ClusteredComplaints>(config_.clustered_complaints);
-  size_t restored = 0;
-  VIGIL_RETURN_IF_ERROR(store_->ForEachClusterState(
-      [&](const std::string& rule_id, const std::string& key, const internal::ClusterState& s) {
-        if (rule_id != rule_->config().rule_id) return;
-        rule_->Restore(key, s);
-        ++restored;
+  size_t restored = 0, ignored = 0;
+  std::vector<std::pair<std::string, std::string>> stale;
+  const absl::Time start = clock_->Now();
+  VIGIL_RETURN_IF_ERROR(store_->ForEachRuleState(
+      [&](const std::string& rule_id, const std::string& key, const std::string& bytes) {
+        int64_t ms = 0;
+        if (rule_id.empty() && key.rfind(kWatermarkPrefix, 0) == 0 &&
+            absl::SimpleAtoi(bytes, &ms)) {
+          // The watermark as it was committed, so lateness is judged the same
+          // after a restart as without one.
+          const std::string source = key.substr(std::strlen(kWatermarkPrefix));
+          if (source.empty()) {
+            watermark_.RestoreWatermark(absl::FromUnixMillis(ms));
+            engine_->RestoreWatermark(absl::FromUnixMillis(ms));
+          } else {
+            watermark_.Restore(source, absl::FromUnixMillis(ms), start);
+          }
+          return;
+        }
+        if (engine_->Restore({rule_id, key, bytes})) {
+          ++restored;
+        } else {
+          ++ignored;
+          stale.emplace_back(rule_id, key);
+        }
       }));
+  if (!stale.empty()) {
+    // State of rules that are gone or whose windows changed shape.
+    state::StateStore::Batch cleanup = store_->NewBatch();
+    for (const auto& [rule_id, key] : stale) cleanup.DeleteRuleState(rule_id, key);
+    VIGIL_RETURN_IF_ERROR(store_->Commit(cleanup, /*sync=*/true));
+  }
+  engine_->TakeDirty();  // restoring is not a change
   VIGIL_ASSIGN_OR_RETURN(durable_offsets_, store_->LoadOffsets());
-  spdlog::info("state at {}: {} rule keys, {} stored input offsets", config_.state_path, restored,
-               durable_offsets_.size());
+  spdlog::info("state at {}: {} rule keys restored ({} of removed or reshaped rules dropped), "
+               "{} stored input offsets",
+               config_.state_path, restored, ignored, durable_offsets_.size());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_.rules_loaded = (*rule_set)->rules.size();
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     progress_.committed = durable_offsets_;
@@ -161,13 +222,24 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
     DeadLetter(msg, *why, batch, outbox);
     return;
   }
-  engine::RuleOutput out;
-  rule_->Apply(event, &out);
+  const absl::Time event_time = absl::FromUnixSeconds(event.event_time().seconds()) +
+                                absl::Nanoseconds(event.event_time().nanos());
+  watermark_.Observe(absl::StrCat(topic, "/", msg.partition()), event_time, now);
+  engine::EngineOutput out;
+  engine_->AdvanceWatermark(watermark_.Current(now), &out);
+  engine_->Apply(event, &out);
+  EmitWarnings(out.events, batch, outbox);
   if (out.rejection) {
+    if (out.rejection->reason == ingest::RejectReason::kLate) ++new_late_;
     DeadLetter(msg, *out.rejection, batch, outbox);
     return;
   }
-  for (v1::WarningEvent& we : out.events) {
+  ++new_ok_;
+}
+
+void App::EmitWarnings(std::vector<v1::WarningEvent>& events, state::StateStore::Batch& batch,
+                       std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
+  for (v1::WarningEvent& we : events) {
     internal::OutboxRecord r;
     r.set_topic(config_.warnings_topic);
     r.set_key(we.warning().region().city_code());
@@ -179,19 +251,26 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
     const uint64_t seq = batch.AppendOutbox(r);
     outbox->emplace_back(seq, std::move(r));
   }
-  ++new_ok_;
-  new_warning_events_ += out.events.size();
+  new_warning_events_ += events.size();
 }
 
 absl::Status App::CommitBatch(state::StateStore::Batch& batch,
                               std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
-  if (pending_offsets_.empty()) return absl::OkStatus();
-  for (auto& [key, state] : rule_->TakeDirty()) {
-    if (state) {
-      batch.PutClusterState(rule_->config().rule_id, key, *state);
+  std::vector<engine::StateChange> changes = engine_->TakeDirty();
+  if (pending_offsets_.empty() && outbox->empty() && changes.empty()) return absl::OkStatus();
+  for (const engine::StateChange& c : changes) {
+    if (c.value) {
+      batch.PutRuleState(c.rule_id, c.key, *c.value);
     } else {
-      batch.DeleteClusterState(rule_->config().rule_id, key);
+      batch.DeleteRuleState(c.rule_id, c.key);
     }
+  }
+  for (const auto& [source, t] : watermark_.MaxEventTimes()) {
+    batch.PutRuleState("", absl::StrCat(kWatermarkPrefix, source),
+                       absl::StrCat(absl::ToUnixMillis(t)));
+  }
+  if (watermark_.watermark() != absl::InfinitePast()) {
+    batch.PutRuleState("", kWatermarkPrefix, absl::StrCat(absl::ToUnixMillis(watermark_.watermark())));
   }
   for (const auto& [tp, off] : pending_offsets_) batch.PutOffset(tp, off);
   // One WriteBatch, one fsync: state, outbox and offsets agree after any crash.
@@ -236,7 +315,7 @@ void App::CommitToKafka(bool final) {
   kafka_commit_due_ = false;
 }
 
-absl::Status App::Run(const std::atomic<bool>& stop) {
+absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
   spdlog::info("vigild consuming {}, {}, {} from {} as group {}", config_.tickets.name,
                config_.outages.name, config_.repeat_calls.name, config_.brokers,
                config_.group_id);
@@ -245,6 +324,9 @@ absl::Status App::Run(const std::atomic<bool>& stop) {
   absl::Time next_report = clock_->Now() + absl::Seconds(10);
   while (!stop.load()) {
     state::StateStore::Batch batch = store_->NewBatch();
+    // Between batches: reference updates, then a rule reload if one is due.
+    VIGIL_RETURN_IF_ERROR(PollReference(/*until_caught_up=*/false));
+    MaybeReload(reload != nullptr && reload->exchange(false), batch, &outbox);
     absl::Time now = clock_->Now();  // one clock read per record
     const absl::Time deadline = now + config_.commit_interval;
     int n = 0;
@@ -271,6 +353,13 @@ absl::Status App::Run(const std::atomic<bool>& stop) {
           break;
       }
     }
+    {
+      // Time moves without data: windows close and warnings resolve on the
+      // watermark, which follows the wall clock when every partition is idle.
+      engine::EngineOutput out;
+      engine_->AdvanceWatermark(watermark_.Current(clock_->Now()), &out);
+      EmitWarnings(out.events, batch, &outbox);
+    }
     VIGIL_RETURN_IF_ERROR(CommitBatch(batch, &outbox));
     VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
     CommitToKafka();
@@ -278,12 +367,15 @@ absl::Status App::Run(const std::atomic<bool>& stop) {
     progress_.events_ok += std::exchange(new_ok_, 0);
     progress_.events_rejected += std::exchange(new_rejected_, 0);
     progress_.warning_events += std::exchange(new_warning_events_, 0);
+    progress_.events_late += std::exchange(new_late_, 0);
     progress_.outbox_in_flight = publisher_->in_flight();
     if (clock_->Now() >= next_report) {
       next_report = clock_->Now() + absl::Seconds(10);
-      spdlog::info("progress: {} events ok, {} rejected, {} warning events, {} outbox in flight",
-                   progress_.events_ok, progress_.events_rejected, progress_.warning_events,
-                   progress_.outbox_in_flight);
+      spdlog::info(
+          "progress: {} events ok, {} rejected ({} late), {} warning events, {} outbox in "
+          "flight, {} rule keys",
+          progress_.events_ok, progress_.events_rejected, progress_.events_late,
+          progress_.warning_events, progress_.outbox_in_flight, engine_->key_count());
     }
   }
   spdlog::info("stopping: draining the outbox");
@@ -294,6 +386,160 @@ absl::Status App::Run(const std::atomic<bool>& stop) {
   CommitToKafka(/*final=*/true);
   consumer_->close();
   consumer_.reset();
+  if (reference_consumer_) {
+    reference_consumer_->close();
+    reference_consumer_.reset();
+  }
+  return absl::OkStatus();
+}
+
+std::string App::RuleFilesSignature() const {
+  // Names, sizes and modification times of the rule files: cheap to poll.
+  std::string sig;
+  absl::StatusOr<std::vector<std::string>> files = rules::RuleFilesIn(config_.rules_dir);
+  if (!files.ok()) return "error";
+  for (const std::string& f : *files) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(f, ec);
+    const auto mtime = std::filesystem::last_write_time(f, ec);
+    absl::StrAppend(&sig, f, ":", ec ? 0 : size, ":",
+                    ec ? 0 : mtime.time_since_epoch().count(), ";");
+  }
+  return sig;
+}
+
+void App::MaybeReload(bool requested, state::StateStore::Batch& batch,
+                      std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
+  const absl::Time now = clock_->Now();
+  bool changed = false;
+  if (config_.rules_check_interval > absl::ZeroDuration() && now >= next_rule_check_) {
+    next_rule_check_ = now + config_.rules_check_interval;
+    const std::string sig = RuleFilesSignature();
+    changed = sig != rule_files_signature_;
+    rule_files_signature_ = sig;
+  }
+  if (!requested && !changed) return;
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> next =
+      rules::LoadRuleDir(config_.rules_dir);
+  if (!next.ok()) {
+    spdlog::error("rule reload rejected ({}); the running rules stay:\n{}",
+                  requested ? "SIGHUP" : "files changed", std::string(next.status().message()));
+    std::lock_guard<std::mutex> lock(mu_);
+    ++progress_.rule_reload_failures;
+    return;
+  }
+  engine::EngineOutput out;
+  const engine::ReloadReport r = engine_->Reload(*next, &out);
+  EmitWarnings(out.events, batch, outbox);
+  spdlog::info(
+      "rules reloaded ({}): {} rules; unchanged {}, thresholds changed {} [{}], reset {} [{}], "
+      "added {} [{}], removed {} [{}]",
+      requested ? "SIGHUP" : "files changed", (*next)->rules.size(), r.kept.size(),
+      r.changed.size(), absl::StrJoin(r.changed, ","), r.reset.size(),
+      absl::StrJoin(r.reset, ","), r.added.size(), absl::StrJoin(r.added, ","), r.removed.size(),
+      absl::StrJoin(r.removed, ","));
+  std::lock_guard<std::mutex> lock(mu_);
+  ++progress_.rule_reloads;
+  progress_.rules_loaded = (*next)->rules.size();
+}
+
+absl::Status App::StartReferenceConsumer() {
+  if (config_.reference_topic.name.empty()) return absl::OkStatus();
+  std::map<std::string, std::string> props = config_.kafka_properties;
+  props["bootstrap.servers"] = config_.brokers;
+  // Read from the start on every start, never committed: the topic is the table.
+  props["group.id"] = absl::StrCat(config_.group_id, ".reference");
+  props["enable.auto.commit"] = "false";
+  props["enable.auto.offset.store"] = "false";
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, sinks::MakeKafkaConf(props));
+  std::string err;
+  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!c) return absl::InvalidArgumentError(absl::StrCat("reference consumer: ", err));
+  RdKafka::Metadata* md = nullptr;
+  std::unique_ptr<RdKafka::Topic> topic(
+      RdKafka::Topic::create(c.get(), config_.reference_topic.name, nullptr, err));
+  const RdKafka::ErrorCode merr = c->metadata(false, topic.get(), &md, 10000);
+  std::unique_ptr<RdKafka::Metadata> metadata(md);
+  std::vector<RdKafka::TopicPartition*> parts;
+  if (merr == RdKafka::ERR_NO_ERROR && metadata->topics()->size() == 1 &&
+      metadata->topics()->at(0)->err() == RdKafka::ERR_NO_ERROR) {
+    for (const RdKafka::PartitionMetadata* p : *metadata->topics()->at(0)->partitions()) {
+      parts.push_back(RdKafka::TopicPartition::create(config_.reference_topic.name, p->id(),
+                                                      RdKafka::Topic::OFFSET_BEGINNING));
+    }
+  }
+  if (parts.empty()) {
+    spdlog::warn("reference topic {} not found ({}); rules see only reference.file",
+                 config_.reference_topic.name,
+                 merr == RdKafka::ERR_NO_ERROR ? "no partitions" : RdKafka::err2str(merr));
+    return absl::OkStatus();
+  }
+  c->assign(parts);
+  RdKafka::TopicPartition::destroy(parts);
+  reference_consumer_ = std::move(c);
+  return PollReference(/*until_caught_up=*/true);
+}
+
+absl::Status App::PollReference(bool until_caught_up) {
+  if (!reference_consumer_) return absl::OkStatus();
+  // The end offsets to reach before the first batch (the table loaded).
+  std::map<int32_t, int64_t> ends;
+  if (until_caught_up) {
+    std::vector<RdKafka::TopicPartition*> parts;
+    reference_consumer_->assignment(parts);
+    for (RdKafka::TopicPartition* p : parts) {
+      int64_t lo = 0, hi = 0;
+      if (reference_consumer_->query_watermark_offsets(p->topic(), p->partition(), &lo, &hi,
+                                                       10000) == RdKafka::ERR_NO_ERROR &&
+          hi > lo) {
+        ends[p->partition()] = hi;
+      }
+    }
+    RdKafka::TopicPartition::destroy(parts);
+  }
+  const absl::Time give_up = clock_->Now() + absl::Seconds(60);
+  size_t applied = 0, refused = 0;
+  while (true) {
+    std::unique_ptr<RdKafka::Message> msg(reference_consumer_->consume(until_caught_up ? 100 : 0));
+    if (msg->err() == RdKafka::ERR_NO_ERROR) {
+      const std::string key = msg->key() ? *msg->key() : "";
+      if (msg->len() == 0) {
+        reference_->Delete(key);
+      } else {
+        v1::ReferenceRecord rec;
+        const std::string_view bytes(static_cast<const char*>(msg->payload()), msg->len());
+        bool ok = false;
+        if (config_.reference_topic.format == ingest::Format::kJson) {
+          ok = google::protobuf::util::JsonStringToMessage(std::string(bytes), &rec).ok();
+        } else {
+          ok = rec.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+        }
+        absl::Status s = ok ? reference_->Apply(rec)
+                            : absl::InvalidArgumentError("not a vigil.v1.ReferenceRecord");
+        if (s.ok()) {
+          ++applied;
+        } else if (++refused <= 10) {
+          spdlog::warn("reference record {}[{}]@{} (key {}) refused: {}", msg->topic_name(),
+                       msg->partition(), msg->offset(), key, std::string(s.message()));
+        }
+      }
+      auto it = ends.find(msg->partition());
+      if (it != ends.end() && msg->offset() + 1 >= it->second) ends.erase(it);
+      if (until_caught_up && ends.empty()) break;
+      continue;
+    }
+    if (!until_caught_up || ends.empty()) break;
+    if (clock_->Now() > give_up) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "reference topic ", config_.reference_topic.name, ": not caught up within 60 s"));
+    }
+  }
+  if (until_caught_up || applied > 0 || refused > 0) {
+    spdlog::info("reference topic {}: {} records applied, {} refused; table: {} areas, {} "
+                 "tagged customers",
+                 config_.reference_topic.name, applied, refused, reference_->area_count(),
+                 reference_->customer_count());
+  }
   return absl::OkStatus();
 }
 

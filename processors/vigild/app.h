@@ -12,7 +12,10 @@
 #include "librdkafka/rdkafkacpp.h"
 #include "processors/common/clock.h"
 #include "processors/common/types.h"
-#include "processors/engine/clustered_complaints.h"
+#include "processors/engine/rule_engine.h"
+#include "processors/engine/watermark.h"
+#include "processors/reference/reference_store.h"
+#include "processors/rules/rule_set.h"
 #include "processors/ingest/validator.h"
 #include "processors/sinks/outbox_publisher.h"
 #include "processors/state/state_store.h"
@@ -33,6 +36,10 @@ class App {
     uint64_t events_rejected = 0;
     uint64_t warning_events = 0;
     uint64_t outbox_in_flight = 0;
+    uint64_t events_late = 0;
+    uint64_t rule_reloads = 0;          // accepted reloads
+    uint64_t rule_reload_failures = 0;  // rejected reloads (the old set kept running)
+    size_t rules_loaded = 0;
     bool assigned = false;
   };
 
@@ -40,7 +47,9 @@ class App {
   ~App();
 
   // Processes until `stop` becomes true, then commits and drains the outbox.
-  absl::Status Run(const std::atomic<bool>& stop);
+  // `reload` (e.g. set on SIGHUP) asks for a rule reload between batches; Run
+  // clears it.
+  absl::Status Run(const std::atomic<bool>& stop, std::atomic<bool>* reload = nullptr);
 
   Progress GetProgress() const;
 
@@ -75,6 +84,15 @@ class App {
                   std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
   absl::Status CommitBatch(state::StateStore::Batch& batch,
                            std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  void EmitWarnings(std::vector<v1::WarningEvent>& events, state::StateStore::Batch& batch,
+                    std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  // Reloads the rule directory if asked to or if its files changed.
+  void MaybeReload(bool requested, state::StateStore::Batch& batch,
+                   std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  absl::Status StartReferenceConsumer();
+  // Applies queued reference records; `until_caught_up` reads to the end.
+  absl::Status PollReference(bool until_caught_up);
+  std::string RuleFilesSignature() const;
   void CommitToKafka(bool final = false);
 
   Config config_;
@@ -91,7 +109,12 @@ class App {
 
   // Engine-thread state.
   std::unique_ptr<state::StateStore> store_;
-  std::unique_ptr<engine::ClusteredComplaints> rule_;
+  std::unique_ptr<reference::ReferenceStore> reference_;
+  std::unique_ptr<engine::RuleEngine> engine_;
+  engine::WatermarkTracker watermark_;
+  std::unique_ptr<RdKafka::KafkaConsumer> reference_consumer_;
+  std::string rule_files_signature_;
+  absl::Time next_rule_check_ = absl::InfinitePast();
   std::unique_ptr<sinks::OutboxPublisher> publisher_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::map<TopicPartition, Offset> pending_offsets_;  // consumed, not yet committed
@@ -111,7 +134,7 @@ class App {
   v1::Envelope event_;  // reused for every record: its fields keep their memory
   // Counted per event here and added to progress_ once per batch, so the hot
   // path takes no lock.
-  uint64_t new_ok_ = 0, new_rejected_ = 0, new_warning_events_ = 0;
+  uint64_t new_ok_ = 0, new_rejected_ = 0, new_warning_events_ = 0, new_late_ = 0;
 
   // Shared with GetProgress() callers; guarded by mu_.
   mutable std::mutex mu_;

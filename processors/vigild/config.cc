@@ -111,7 +111,7 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   Parser p(name);
   Config c;
   if (!root || root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(name, ": empty file"));
-  VIGIL_TRY(p.OnlyKeys(root, "config", {"kafka", "topics", "state", "engine", "rules"}));
+  VIGIL_TRY(p.OnlyKeys(root, "config", {"kafka", "topics", "state", "engine", "rules", "reference"}));
 
   const YAML::Node kafka = root["kafka"];
   if (!kafka) return p.Error(root, "kafka", "missing; it needs at least kafka.brokers");
@@ -158,7 +158,10 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   VIGIL_TRY(p.String(st["path"], "state.path", &c.state_path));
 
   if (const YAML::Node e = root["engine"]) {
-    VIGIL_TRY(p.OnlyKeys(e, "engine", {"commit_interval", "max_batch_events", "max_future_skew"}));
+    VIGIL_TRY(p.OnlyKeys(e, "engine", {"commit_interval", "max_batch_events", "max_future_skew",
+                                       "idle_timeout"}));
+    VIGIL_TRY(p.Duration(e["idle_timeout"], "engine.idle_timeout", absl::Milliseconds(1),
+                         &c.idle_timeout));
     VIGIL_TRY(p.Duration(e["commit_interval"], "engine.commit_interval", absl::Milliseconds(1),
                          &c.commit_interval));
     VIGIL_TRY(p.Int(e["max_batch_events"], "engine.max_batch_events", 1, 1000000,
@@ -168,28 +171,24 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   }
 
   if (const YAML::Node r = root["rules"]) {
-    VIGIL_TRY(p.OnlyKeys(r, "rules", {"clustered_complaints"}));
-    if (const YAML::Node cc = r["clustered_complaints"]) {
-      const std::string path = "rules.clustered_complaints";
-      engine::ClusterRuleConfig& rc = c.clustered_complaints;
-      VIGIL_TRY(p.OnlyKeys(cc, path,
-                           {"rule_id", "min_complaints", "window", "allowed_lateness", "grades"}));
-      VIGIL_TRY(p.String(cc["rule_id"], path + ".rule_id", &rc.rule_id));
-      VIGIL_TRY(p.Int(cc["min_complaints"], path + ".min_complaints", 2, 100000,
-                      &rc.min_complaints));
-      VIGIL_TRY(p.Duration(cc["window"], path + ".window", absl::Seconds(1), &rc.window));
-      VIGIL_TRY(p.Duration(cc["allowed_lateness"], path + ".allowed_lateness",
-                           absl::ZeroDuration(), &rc.allowed_lateness));
-      if (const YAML::Node g = cc["grades"]) {
-        VIGIL_TRY(p.OnlyKeys(g, path + ".grades", {"III", "II", "I"}));
-        VIGIL_TRY(p.Int(g["III"], path + ".grades.III", 1, 1000000, &rc.grade_iii_at));
-        VIGIL_TRY(p.Int(g["II"], path + ".grades.II", 1, 1000000, &rc.grade_ii_at));
-        VIGIL_TRY(p.Int(g["I"], path + ".grades.I", 1, 1000000, &rc.grade_i_at));
-      }
-      if (!(rc.min_complaints <= rc.grade_iii_at && rc.grade_iii_at <= rc.grade_ii_at &&
-            rc.grade_ii_at <= rc.grade_i_at)) {
-        return p.Error(cc["grades"] ? cc["grades"] : cc, path + ".grades",
-                       "thresholds must rise: min_complaints <= III <= II <= I");
+    if (r["clustered_complaints"]) {
+      return p.Error(r["clustered_complaints"], "rules.clustered_complaints",
+                     "rule thresholds moved to rule files: set rules.dir to a directory of "
+                     "rules/*.yaml (see rules/README.md; R13 is rules/R13_complaint_cluster.yaml)");
+    }
+    VIGIL_TRY(p.OnlyKeys(r, "rules", {"dir", "reload_check_interval"}));
+    VIGIL_TRY(p.String(r["dir"], "rules.dir", &c.rules_dir));
+    VIGIL_TRY(p.Duration(r["reload_check_interval"], "rules.reload_check_interval",
+                         absl::ZeroDuration(), &c.rules_check_interval));
+  }
+  if (const YAML::Node ref = root["reference"]) {
+    VIGIL_TRY(p.OnlyKeys(ref, "reference", {"file", "topic"}));
+    VIGIL_TRY(p.String(ref["file"], "reference.file", &c.reference_file));
+    if (const YAML::Node t = ref["topic"]) {
+      if (t.IsScalar() && t.Scalar().empty()) {
+        c.reference_topic.name.clear();
+      } else {
+        VIGIL_TRY(p.Input(t, "reference.topic", &c.reference_topic));
       }
     }
   }

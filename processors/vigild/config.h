@@ -6,7 +6,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "processors/engine/clustered_complaints.h"
 #include "processors/ingest/decoder.h"
 
 namespace vigil::vigild {
@@ -36,8 +35,15 @@ struct Config {
   absl::Duration commit_interval = absl::Milliseconds(100);
   int max_batch_events = 10000;
   absl::Duration max_future_skew = absl::Minutes(5);
+  // A partition with no record for this long no longer holds the watermark
+  // back; with every partition idle, event time follows the wall clock.
+  absl::Duration idle_timeout = absl::Seconds(30);
   // rules:
-  engine::ClusterRuleConfig clustered_complaints;
+  std::string rules_dir = "rules";  // every *.yaml in it (not sub-directories)
+  absl::Duration rules_check_interval = absl::Seconds(2);  // file-change polling; 0 = off
+  // reference:
+  std::string reference_file;  // proto3-JSON ReferenceRecord lines loaded at start ("" = none)
+  InputTopic reference_topic{"vigil.reference.v1"};  // compacted; name "" = none
 };
 
 // Parses and validates a config file. Errors name the file, line and column

@@ -14,10 +14,12 @@
 
 namespace {
 
-// The one process-wide value: a signal handler can reach nothing else.
+// The process-wide values: a signal handler can reach nothing else.
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
 void OnSignal(int) { g_stop.store(true); }
+void OnHangup(int) { g_reload.store(true); }
 
 }  // namespace
 
@@ -25,7 +27,8 @@ int main(int argc, char** argv) {
   CLI::App cli{
       "vigild — Vigil's real-time service-dispatch and early-warning processor.\n"
       "Reads tickets, outage events and repeat calls from Kafka, runs the rules and\n"
-      "publishes graded warnings. Stops cleanly on SIGTERM or SIGINT."};
+      "publishes graded warnings. Stops cleanly on SIGTERM or SIGINT; SIGHUP reloads the\n"
+      "rule files (also reloaded when they change; a bad set is rejected, the old one stays)."};
   std::string config_path;
   bool embedded = false;
   std::string log_level = "info";
@@ -55,7 +58,8 @@ int main(int argc, char** argv) {
     kafka = *std::move(k);
     for (const std::string& t : {config->tickets.name, config->outages.name,
                                  config->repeat_calls.name, config->warnings_topic,
-                                 config->dead_letter_topic}) {
+                                 config->dead_letter_topic, config->reference_topic.name}) {
+      if (t.empty()) continue;
       if (auto s = kafka->CreateTopic(t, 3); !s.ok()) {
         std::cerr << "vigild: " << s.message() << "\n";
         return 1;
@@ -70,6 +74,9 @@ int main(int argc, char** argv) {
   sa.sa_handler = OnSignal;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  struct sigaction hup = {};
+  hup.sa_handler = OnHangup;
+  sigaction(SIGHUP, &hup, nullptr);
 
   vigil::SystemClock clock;
   auto app = vigil::vigild::App::Create(*std::move(config), &clock);
@@ -77,7 +84,7 @@ int main(int argc, char** argv) {
     std::cerr << "vigild: cannot start: " << app.status().message() << "\n";
     return 1;
   }
-  absl::Status run = (*app)->Run(g_stop);
+  absl::Status run = (*app)->Run(g_stop, &g_reload);
   if (!run.ok()) {
     spdlog::critical("vigild stopped on error: {}", std::string(run.message()));
     return 1;

@@ -7,8 +7,10 @@
 #include <set>
 #include <sstream>
 
+#include "google/protobuf/util/json_util.h"
 #include "processors/ingest/region.h"
 #include "tools/sim/reference.h"
+#include "vigil/v1/reference.pb.h"
 
 namespace vigil::sim {
 namespace {
@@ -74,7 +76,9 @@ TEST(Topology, ScaleAndCitiesOptions) {
   EXPECT_GT(b.customers(), 4 * a.customers());
 }
 
-TEST(Reference, OneLinePerUnitAreaAndTaggedCustomer) {
+// One vigil.v1.ReferenceRecord per line: each area (full region path, class,
+// customers) followed by its tagged customers, matching the topology.
+TEST(Reference, OneRecordPerAreaAndTaggedCustomer) {
   TopologyOptions o;
   o.seed = 2;
   o.scale = 0.01;
@@ -84,15 +88,58 @@ TEST(Reference, OneLinePerUnitAreaAndTaggedCustomer) {
   ASSERT_TRUE(WriteReference(t, o, out).ok());
   std::istringstream in(out.str());
   std::string line;
-  size_t lines = 0, areas = 0, customers = 0;
+  // urban / rural / remote and 特级 / 一级 / 二级, in the simulator's order.
+  const v1::AreaClass kClass[] = {v1::URBAN, v1::RURAL, v1::REMOTE};
+  const v1::ImportantLevel kLevel[] = {v1::SPECIAL, v1::FIRST, v1::SECOND};
+  size_t lines = 0, tagged = 0;
+  uint32_t area = 0;
+  uint64_t customers = 0;
+  v1::ReferenceRecord record;
   while (std::getline(in, line)) {
     ++lines;
-    areas += line.starts_with("{\"kind\":\"area\"");
-    customers += line.starts_with("{\"kind\":\"customer\"");
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &record).ok()) << line;
+    if (record.has_area()) {
+      ASSERT_LT(area, t.areas().size());
+      v1::Region want;
+      t.FillAreaRegion(area, &want);
+      EXPECT_EQ(record.area().region().SerializeAsString(), want.SerializeAsString()) << line;
+      EXPECT_EQ(record.area().region().province_code(), "370000");
+      EXPECT_EQ(record.area().area_class(), kClass[static_cast<int>(t.areas()[area].cls)]);
+      EXPECT_EQ(record.area().customers(), t.areas()[area].customers);
+      customers += record.area().customers();
+      tagged = 0;
+      ++area;
+    } else {
+      ASSERT_TRUE(record.has_customer()) << line;
+      ASSERT_GT(area, 0u) << "customer before any area";
+      const Area& a = t.areas()[area - 1];
+      ASSERT_LT(tagged, a.tagged);
+      const TaggedCustomer& c = t.tagged()[a.first_tagged + tagged++];
+      const v1::CustomerInfo& info = record.customer();
+      EXPECT_EQ(info.customer_id(), t.CustomerId(area - 1, c.slot));
+      EXPECT_EQ(info.area_id(), t.AreaId(area - 1));
+      EXPECT_EQ(info.sensitive(), (c.tags & kSensitive) != 0);
+      EXPECT_EQ(info.tendency_12398(), (c.tags & kTendency12398) != 0);
+      EXPECT_EQ(info.important_level(), (c.tags & kImportant) ? kLevel[c.important_level]
+                                                              : v1::IMPORTANT_LEVEL_UNSPECIFIED);
+    }
   }
-  EXPECT_EQ(areas, t.areas().size());
-  EXPECT_EQ(customers, t.tagged().size());
-  EXPECT_EQ(lines, 1 + t.cities().size() + t.counties().size() + areas + customers);
+  EXPECT_EQ(area, t.areas().size());
+  EXPECT_EQ(customers, t.customers());
+  EXPECT_EQ(lines, t.areas().size() + t.tagged().size());
+}
+
+// The same seed and options give byte-identical reference files.
+TEST(Reference, SameSeedGivesIdenticalBytes) {
+  TopologyOptions o;
+  o.seed = 6;
+  o.scale = 0.01;
+  o.cities = 2;
+  std::ostringstream a, b;
+  ASSERT_TRUE(WriteReference(Topology::Build(o), o, a).ok());
+  ASSERT_TRUE(WriteReference(Topology::Build(o), o, b).ok());
+  EXPECT_FALSE(a.str().empty());
+  EXPECT_EQ(a.str(), b.str());
 }
 
 }  // namespace

@@ -121,8 +121,8 @@ std::string VigildConfig(const Options& o, const Topics& t, const std::string& g
       t.warnings, "\n  dead_letter: ", t.dead_letter, "\n", "state:\n  path: ", state_path, "\n",
       "engine:\n  commit_interval: ", o.commit_interval,
       "\n  max_batch_events: ", o.max_batch_events, "\n  max_future_skew: 5m\n",
-      "rules:\n  clustered_complaints:\n    rule_id: R13\n    min_complaints: 3\n"
-      "    window: 24h\n    allowed_lateness: 1h\n    grades: {III: 5, II: 10, I: 20}\n");
+      "rules:\n  dir: ", VIGIL_SOURCE_DIR, "/rules\n  reload_check_interval: 0s\n",
+      "reference: {topic: \"\"}\n");
 }
 
 // Generates `n` events and serializes them keyed by city code.
@@ -664,7 +664,7 @@ int Main(int argc, char** argv) {
   absl::StatusOr<vigild::Config> cfg =
       vigild::ParseConfig(VigildConfig(o, drain_topics, "g", "/nonexistent"), "bench");
   if (!cfg.ok()) return Fail(std::string(cfg.status().message()));
-  const InProcess inproc = RunInProcess(records, cfg->clustered_complaints, o.max_batch_events);
+  const InProcess inproc = RunInProcess(records, engine::ClusterRuleConfig{}, o.max_batch_events);
   Say(
       absl::StrFormat("in-process decode+validate+R13: %s events/s; expects %s warning events, "
                       "%s rejections",

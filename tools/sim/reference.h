@@ -8,13 +8,12 @@
 
 namespace vigil::sim {
 
-// Writes the topology as reference data, JSON lines (tools/sim/README.md):
-//   {"kind":"province", ...}             one line: totals, seed, scale
-//   {"kind":"city", ...}                 one per city
-//   {"kind":"county", ...}               one per county
-//   {"kind":"area", ...}                 one per transformer area: path, class, customers, tag
-//   counts
-//   {"kind":"customer", ...}             one per tagged customer, after its area
+// Writes the topology as reference data: one proto3-JSON `vigil.v1.ReferenceRecord`
+// per line (tools/sim/README.md), the format `reference::LoadReferenceFile` reads
+// and the reference topic carries:
+//   {"area":{...}}       one per transformer area: full region path, class, customers
+//   {"customer":{...}}   one per tagged customer, right after its area
+// The output depends on the topology only (`options` is not written).
 absl::Status WriteReference(const Topology& topology, const TopologyOptions& options,
                             std::ostream& out);
 absl::Status WriteReferenceFile(const Topology& topology, const TopologyOptions& options,

@@ -44,14 +44,11 @@ TEST(ConfigTest, MinimalConfigTakesDefaults) {
   EXPECT_EQ(c->commit_interval, absl::Milliseconds(100));
   EXPECT_EQ(c->max_batch_events, 10000);
   EXPECT_EQ(c->max_future_skew, absl::Minutes(5));
-  const engine::ClusterRuleConfig& r = c->clustered_complaints;
-  EXPECT_EQ(r.rule_id, "R13");
-  EXPECT_EQ(r.min_complaints, 3);
-  EXPECT_EQ(r.window, absl::Hours(24));
-  EXPECT_EQ(r.allowed_lateness, absl::Hours(1));
-  EXPECT_EQ(r.grade_iii_at, 5);
-  EXPECT_EQ(r.grade_ii_at, 10);
-  EXPECT_EQ(r.grade_i_at, 20);
+  EXPECT_EQ(c->idle_timeout, absl::Seconds(30));
+  EXPECT_EQ(c->rules_dir, "rules");
+  EXPECT_EQ(c->rules_check_interval, absl::Seconds(2));
+  EXPECT_EQ(c->reference_file, "");
+  EXPECT_EQ(c->reference_topic.name, "vigil.reference.v1");
 }
 
 // Every key can be set.
@@ -75,13 +72,13 @@ engine:
   commit_interval: 250ms
   max_batch_events: 500
   max_future_skew: 0s
+  idle_timeout: 5s
 rules:
-  clustered_complaints:
-    rule_id: R13b
-    min_complaints: 4
-    window: 12h
-    allowed_lateness: 30m
-    grades: {III: 6, II: 12, I: 24}
+  dir: /etc/vigil/rules
+  reload_check_interval: 0s
+reference:
+  file: /etc/vigil/grid.jsonl
+  topic: {name: t.ref, format: json}
 )",
                                                "test.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
@@ -101,58 +98,53 @@ rules:
   EXPECT_EQ(c->commit_interval, absl::Milliseconds(250));
   EXPECT_EQ(c->max_batch_events, 500);
   EXPECT_EQ(c->max_future_skew, absl::ZeroDuration());
-  const engine::ClusterRuleConfig& r = c->clustered_complaints;
-  EXPECT_EQ(r.rule_id, "R13b");
-  EXPECT_EQ(r.min_complaints, 4);
-  EXPECT_EQ(r.window, absl::Hours(12));
-  EXPECT_EQ(r.allowed_lateness, absl::Minutes(30));
-  EXPECT_EQ(r.grade_iii_at, 6);
-  EXPECT_EQ(r.grade_ii_at, 12);
-  EXPECT_EQ(r.grade_i_at, 24);
+  EXPECT_EQ(c->idle_timeout, absl::Seconds(5));
+  EXPECT_EQ(c->rules_dir, "/etc/vigil/rules");
+  EXPECT_EQ(c->rules_check_interval, absl::ZeroDuration());
+  EXPECT_EQ(c->reference_file, "/etc/vigil/grid.jsonl");
+  EXPECT_EQ(c->reference_topic.name, "t.ref");
+  EXPECT_EQ(c->reference_topic.format, ingest::Format::kJson);
+}
+
+// The old in-config R13 thresholds point to the rule files.
+TEST(ConfigTest, OldRuleSectionPointsToRuleFiles) {
+  ExpectError(std::string(kMinimal) + "rules:\n  clustered_complaints:\n    min_complaints: 3\n",
+              7, 5, "rules.clustered_complaints", "rules/*.yaml");
+}
+
+// An empty reference topic name disables the topic.
+TEST(ConfigTest, ReferenceTopicCanBeDisabled) {
+  const absl::StatusOr<Config> c =
+      ParseConfig(std::string(kMinimal) + "reference: {topic: \"\"}\n", "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->reference_topic.name.empty());
 }
 
 // A misspelt key is an error at its line, listing the keys allowed there.
 TEST(ConfigTest, UnknownKeyNamesItsLine) {
-  ExpectError(std::string(kMinimal) + "rules:\n  clustered_complaints:\n    min_complains: 3\n", 7,
-              5, "rules.clustered_complaints.min_complains", "min_complaints");
+  ExpectError(std::string(kMinimal) + "rules:\n  dri: x\n", 6, 3, "rules.dri", "dir");
   ExpectError("kafka:\n  brokers: b:1\n  brokres: b:2\nstate: {path: s}\n", 3, 3, "kafka.brokres",
               "unknown key");
   ExpectError(std::string(kMinimal) + "engine_:\n  commit_interval: 1s\n", 5, 1, "config.engine_",
               "unknown key");
 }
 
-// min_complaints below 2 is an error at its line.
-TEST(ConfigTest, MinComplaintsOutOfRange) {
-  const std::string head = std::string(kMinimal) + "rules:\n  clustered_complaints:\n";
-  ExpectError(head + "    min_complaints: 1\n", 7, 21, "rules.clustered_complaints.min_complaints",
-              "[2, 100000]");
-  ExpectError(head + "    min_complaints: three\n", 7, 21,
-              "rules.clustered_complaints.min_complaints");
-  ExpectError(head + "    min_complaints: 2.5\n", 7, 21,
-              "rules.clustered_complaints.min_complaints");
-}
 
 // Durations use Go-style units; anything else is an error at the value.
 TEST(ConfigTest, BadDurations) {
-  const std::string head = std::string(kMinimal) + "rules:\n  clustered_complaints:\n";
-  ExpectError(head + "    window: 24 hours\n", 7, 13, "rules.clustered_complaints.window",
-              "duration");
-  ExpectError(head + "    window: 24\n", 7, 13, "rules.clustered_complaints.window");
-  ExpectError(head + "    window: 500ms\n", 7, 13, "rules.clustered_complaints.window",
-              "at least 1s");
-  ExpectError(head + "    allowed_lateness: -1h\n", 7, 23,
-              "rules.clustered_complaints.allowed_lateness");
+  const std::string head = std::string(kMinimal) + "engine:\n";
+  ExpectError(head + "  idle_timeout: 24 hours\n", 6, 17, "engine.idle_timeout", "duration");
+  ExpectError(head + "  idle_timeout: 24\n", 6, 17, "engine.idle_timeout");
+  ExpectError(head + "  idle_timeout: -1h\n", 6, 17, "engine.idle_timeout");
   ExpectError(std::string(kMinimal) + "engine:\n  commit_interval: 0s\n", 6, 20,
               "engine.commit_interval");
 }
 
 // Infinite or absurdly long durations are refused (they would overflow millisecond arithmetic).
 TEST(ConfigTest, UnboundedDurations) {
-  const std::string head = std::string(kMinimal) + "rules:\n  clustered_complaints:\n";
-  ExpectError(head + "    window: inf\n", 7, 13, "rules.clustered_complaints.window",
-              "at most 87600h");
-  ExpectError(head + "    allowed_lateness: 9999999999999h\n", 7, 23,
-              "rules.clustered_complaints.allowed_lateness");
+  const std::string head = std::string(kMinimal) + "engine:\n";
+  ExpectError(head + "  idle_timeout: inf\n", 6, 17, "engine.idle_timeout", "at most 87600h");
+  ExpectError(head + "  idle_timeout: 9999999999999h\n", 6, 17, "engine.idle_timeout");
 }
 
 // A topic format other than protobuf or json is an error at the value.
@@ -175,18 +167,6 @@ TEST(ConfigTest, MissingStatePath) {
   ExpectError("kafka: {brokers: b:1}\nstate: {}\n", 2, 8, "state.path", "missing");
 }
 
-// Grade thresholds must rise from min_complaints through III, II and I.
-TEST(ConfigTest, GradesMustRise) {
-  const std::string head = std::string(kMinimal) + "rules:\n  clustered_complaints:\n";
-  ExpectError(head + "    grades: {III: 10, II: 5, I: 20}\n", 7, 13,
-              "rules.clustered_complaints.grades", "must rise");
-  ExpectError(head + "    rule_id: R13\n    grades: {III: 5, II: 10, I: 9}\n", 8, 13,
-              "rules.clustered_complaints.grades", "must rise");
-  ExpectError(head + "    min_complaints: 6\n", 7, 5, "rules.clustered_complaints.grades",
-              "must rise");
-  ExpectError(head + "    grades: {IV: 2}\n", 7, 14, "rules.clustered_complaints.grades.IV",
-              "unknown key");
-}
 
 // Kafka properties that vigild sets itself are refused.
 TEST(ConfigTest, ReservedKafkaProperties) {

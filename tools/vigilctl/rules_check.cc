@@ -1,0 +1,47 @@
+#include "tools/vigilctl/rules_check.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "processors/rules/rule_set.h"
+
+namespace vigil::vigilctl {
+
+absl::StatusOr<std::vector<std::string>> ExpandRulePaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      auto in_dir = rules::RuleFilesIn(path);
+      if (!in_dir.ok()) return in_dir.status();
+      if (in_dir->empty()) {
+        return absl::NotFoundError(absl::StrCat(path, ": no *.yaml rule files in this directory"));
+      }
+      files.insert(files.end(), in_dir->begin(), in_dir->end());
+    } else if (std::filesystem::exists(path, ec)) {
+      files.push_back(path);
+    } else {
+      return absl::NotFoundError(absl::StrCat(path, ": no such file or directory"));
+    }
+  }
+  return files;
+}
+
+int RunRulesCheck(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
+  auto files = ExpandRulePaths(paths);
+  if (!files.ok()) {
+    err << files.status().message() << "\n";
+    return 1;
+  }
+  auto rule_set = rules::LoadRuleFiles(*files);
+  if (!rule_set.ok()) {
+    err << rule_set.status().message() << "\n";
+    return 1;
+  }
+  out << "OK: " << (*rule_set)->rules.size() << " rules in " << (*rule_set)->files.size()
+      << " files\n";
+  return 0;
+}
+
+}  // namespace vigil::vigilctl
