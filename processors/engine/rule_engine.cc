@@ -73,6 +73,7 @@ struct KeyState {
   std::string folded_into;
   int64_t last_eval = std::numeric_limits<int64_t>::min();
   uint32_t tag_bits = 0;
+  int child_floor = -1;  // highest grade of the warnings folded into this one
   int64_t due = kNever;
 };
 
@@ -176,6 +177,11 @@ class RuleEngine::Impl {
     dirty_.emplace(rt.spec->id, key);
   }
   void OutageOpened(const internal::OpenOutage& o, int64_t t, std::vector<v1::WarningEvent>* out);
+  // Records a child warning (`folded` = "<rule>:<key>", at `grade`) in the
+  // parent's active warning: listed in folded_keys, and the parent's grade
+  // is at least the child's. Emits an update when something changed.
+  void FoldChild(RuleRt& parent, const std::string& pkey, const std::string& folded, int grade,
+                 int64_t t, std::vector<v1::WarningEvent>* out);
   std::optional<std::string> ParentActive(const RuleRt& rt, const KeyState& ks,
                                           RuleRt** parent, std::string* pkey);
 
@@ -652,6 +658,10 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
       RuleRt* parent = nullptr;
       std::string pkey;
       if (ParentActive(rt, ks, &parent, &pkey) == ks.folded_into) {
+        // Still folded; a worse child lifts the parent's grade.
+        if (raise >= 0) {
+          FoldChild(*parent, pkey, absl::StrCat(s.id, ":", key), std::max(raise, floor), t, out);
+        }
         Schedule(rt, key, ks, NextDue(rt, ks, t, th, value));
         return true;
       }
@@ -663,14 +673,7 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
       std::string pkey;
       if (auto pid = ParentActive(rt, ks, &parent, &pkey)) {
         ks.folded_into = *pid;
-        KeyState& ps = parent->keys[pkey];
-        const std::string folded = absl::StrCat(s.id, ":", key);
-        auto& fk = *ps.active->mutable_folded_keys();
-        if (std::find(fk.begin(), fk.end(), folded) == fk.end()) {
-          ps.active->add_folded_keys(folded);
-          MarkDirty(*parent, pkey);
-          Emit(*parent, ps, v1::WarningEvent::UPDATED, std::max(t, ps.last_eval), out);
-        }
+        FoldChild(*parent, pkey, absl::StrCat(s.id, ":", key), std::max(raise, floor), t, out);
       } else {
         Raise(rt, key, ks, t, std::max(raise, floor), value, wv, evidence, out);
       }
@@ -686,10 +689,11 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
       ks.below_since = -1;
     }
     int next = grade;
-    if (target > grade) {
-      next = target;
-    } else if (keep < grade && t - ks.grade_since >= Ms(s.min_dwell)) {
-      next = std::max(keep, rt.lowest);
+    const int lower_bound = std::max(keep, ks.child_floor);  // folded children hold it up
+    if (std::max(target, ks.child_floor) > grade) {
+      next = std::max(target, ks.child_floor);
+    } else if (lower_bound < grade && t - ks.grade_since >= Ms(s.min_dwell)) {
+      next = std::max(lower_bound, rt.lowest);
     }
     if (next != grade) {
       ks.active->set_grade(rules::GradeOf(next));
@@ -918,6 +922,9 @@ void RuleEngine::Impl::Raise(RuleRt& rt, const std::string& key, KeyState& ks, i
       if (RegionLevelKey(child->keys[ck].region, s.key) == key) {
         folded.emplace_back(child.get(), ck);
         ks.active->add_folded_keys(absl::StrCat(child->spec->id, ":", ck));
+        const int cg = rules::GradeIndex(child->keys[ck].active->grade());
+        ks.child_floor = std::max(ks.child_floor, cg);
+        if (cg > rules::GradeIndex(ks.active->grade())) ks.active->set_grade(rules::GradeOf(cg));
       }
     }
   }
@@ -925,11 +932,35 @@ void RuleEngine::Impl::Raise(RuleRt& rt, const std::string& key, KeyState& ks, i
   for (auto& [child, ck] : folded) {
     KeyState& cs = child->keys[ck];
     const int64_t ct = std::max(t, cs.last_eval);
+    std::vector<Entry> keep = cs.entries;  // folded, not over: its evidence keeps counting
     Resolve(*child, ck, cs, ct, absl::StrCat("folded into ", ks.active->warning_id()), out);
+    cs.entries = std::move(keep);
     cs.folded_into = ks.active->warning_id();
     MarkDirty(*child, ck);
     Schedule(*child, ck, cs, NextDue(*child, cs, ct, Effective(*child, cs), 0));
   }
+}
+
+void RuleEngine::Impl::FoldChild(RuleRt& parent, const std::string& pkey,
+                                 const std::string& folded, int grade, int64_t t,
+                                 std::vector<v1::WarningEvent>* out) {
+  KeyState& ps = parent.keys[pkey];
+  if (!ps.active) return;
+  bool changed = false;
+  auto& fk = *ps.active->mutable_folded_keys();
+  if (std::find(fk.begin(), fk.end(), folded) == fk.end()) {
+    ps.active->add_folded_keys(folded);
+    changed = true;
+  }
+  if (grade > ps.child_floor) ps.child_floor = grade;
+  if (grade > rules::GradeIndex(ps.active->grade())) {
+    ps.active->set_grade(rules::GradeOf(grade));
+    ps.grade_since = std::max(t, ps.last_eval);
+    changed = true;
+  }
+  if (!changed) return;
+  MarkDirty(parent, pkey);
+  Emit(parent, ps, v1::WarningEvent::UPDATED, std::max(t, ps.last_eval), out);
 }
 
 void RuleEngine::Impl::Emit(RuleRt& rt, KeyState& ks, v1::WarningEvent::Type type, int64_t t,
@@ -953,6 +984,7 @@ void RuleEngine::Impl::Resolve(RuleRt& rt, const std::string& key, KeyState& ks,
   rt.active_keys.erase(key);
   ks.below_since = -1;
   ks.tag_bits = 0;
+  ks.child_floor = -1;
   ks.entries.clear();  // a new episode needs new evidence
   MarkDirty(rt, key);
 }
@@ -1016,6 +1048,7 @@ std::vector<StateChange> RuleEngine::Impl::TakeDirty() {
         p.set_folded_into(ks.folded_into);
         p.set_last_eval_ms(ks.last_eval);
         p.set_tag_bits(ks.tag_bits);
+        p.set_child_floor(ks.child_floor);
         c.value = p.SerializeAsString();
       }
     }
@@ -1065,6 +1098,7 @@ bool RuleEngine::Impl::Restore(const StateChange& rec) {
   ks.folded_into = p.folded_into();
   ks.last_eval = p.last_eval_ms();
   ks.tag_bits = p.tag_bits();
+  ks.child_floor = p.child_floor();
   WindowValue wv;
   const double value = Value(rt, ks, ks.last_eval, false, &wv);
   Schedule(rt, rec.key, ks, NextDue(rt, ks, ks.last_eval, Effective(rt, ks), value));

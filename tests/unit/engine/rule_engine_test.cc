@@ -297,6 +297,22 @@ TEST(RuleEngineTest, FoldingWalksUpTheChain) {
   EXPECT_EQ(active[0].rule_id(), "S");
 }
 
+TEST(RuleEngineTest, FoldedChildLiftsParentGrade) {
+  const std::string rules =
+      "rules:\n" +
+      ComplaintRule("F", "{type: sliding, size: 1h}", "{IV: 3}", "", "feeder") +
+      ComplaintRule("A", "{type: sliding, size: 1h}", "{IV: 2, II: 5}", "    fold_into: F\n",
+                    "area");
+  Harness h(Rules(rules));
+  for (int i = 0; i < 3; ++i) h.Apply(Complaint(std::to_string(i), i * kMin));
+  EXPECT_EQ(h.Grade("F", "feeder:L370102001"), "GRADE_IV");
+  EXPECT_EQ(h.Grade("A", "area:T0001"), "none");
+  for (int i = 3; i < 5; ++i) h.Apply(Complaint(std::to_string(i), i * kMin));
+  // The area reached II while folded: the feeder warning carries it.
+  EXPECT_EQ(h.Grade("F", "feeder:L370102001"), "GRADE_II");
+  EXPECT_EQ(h.Grade("A", "area:T0001"), "none");
+}
+
 TEST(RuleEngineTest, HysteresisAndMinimumDwell) {
   Harness h(Rules("rules:\n" + ComplaintRule("R", "{type: sliding, size: 1h}",
                                              "{IV: 2, III: 4}",
