@@ -448,7 +448,7 @@ TEST_F(VigildOnKafka, ReplayAndVigildGiveTheSameWarnings) {
   const std::filesystem::path events = dir_ / "day.jsonl";
   const std::filesystem::path tickets = dir_ / "tickets.jsonl";
   const std::string gen = std::string(VIGIL_SIM_PATH) +
-                          " generate --preset thunderstorm_city --seed 3 --scale 0.05 --cities 2" +
+                          " generate --preset thunderstorm_city --seed 3 --scale 0.5 --cities 2" +
                           " --duration 12h -q --out " + events.string();
   ASSERT_EQ(std::system(gen.c_str()), 0) << gen;
   const std::string tickets_1 = UniqueName("it-tickets-1p");

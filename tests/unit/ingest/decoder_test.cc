@@ -1,5 +1,6 @@
 #include "processors/ingest/decoder.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -145,6 +146,61 @@ TEST(DecoderTest, ClearsPreviousContent) {
   EXPECT_EQ(out.event_id(), "evt-5");
   EXPECT_FALSE(out.has_ticket());
   EXPECT_FALSE(out.has_region());
+}
+
+// Records outside the decoder's fast path (escapes, non-ASCII, numbers as
+// strings, floats, nulls, repeated members, enum numbers, UTC offsets) decode
+// exactly as protobuf's own parser reads them.
+TEST(DecoderTest, JsonOutsideTheFastPathDecodesAsProtobufDoes) {
+  for (const char* text : {
+           R"({"eventId": "a\"b\u4e2d", "source": "中文"})",
+           R"({"eventId": "a", "eventId": "b", "event_id": "c"})",
+           R"({"region": {"cityCode": "370100"}, "region": {"areaId": "T1"}})",
+           R"({"ticket": {"kind": 99, "tags": ["SENSITIVE", 2], "ticketId": "t"}})",
+           R"({"outage": {"affectedCustomers": "5", "areaIds": "A1"}})",
+           R"({"outage": {"affectedCustomers": 5.0, "noticeCoveragePermille": 1e2}})",
+           R"({"eventTime": null, "ticket": {"deadline": null}, "x": [1.5, null, {"y": -0}]})",
+           R"({"eventTime": "2026-07-01T08:00:00.5+08:00"})",
+           R"({"eventTime": "0001-01-01T00:00:00+01:00"})",  // before Timestamp's range
+           R"({"eventTime": "9999-12-31T23:59:59-01:00"})",  // after it
+           R"( {"eventId" : "e" ,"futureField": {"a": [true, false, 12]}} )",
+       }) {
+    v1::Envelope expected;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(text, &expected, options).ok()) << text;
+    v1::Envelope out;
+    EXPECT_EQ(Decode(text, Format::kJson, &out), std::nullopt) << text;
+    EXPECT_EQ(out.SerializeAsString(), expected.SerializeAsString()) << text;
+  }
+}
+
+// What protobuf's parser refuses is refused with its message, whichever path saw it first.
+TEST(DecoderTest, JsonRefusalsKeepProtobufsMessages) {
+  v1::Envelope out;
+  const auto invalid_utf8 = Decode("{\"eventId\": \"\xff\"}", Format::kJson, &out);
+  ASSERT_TRUE(invalid_utf8.has_value());
+  EXPECT_NE(invalid_utf8->detail.find("UTF-8"), std::string::npos) << invalid_utf8->detail;
+  const auto two_payloads = Decode(R"({"ticket": {}, "outage": {}})", Format::kJson, &out);
+  ASSERT_TRUE(two_payloads.has_value());
+  EXPECT_NE(two_payloads->detail.find("oneof"), std::string::npos) << two_payloads->detail;
+  const auto range =
+      Decode(R"({"outage": {"affectedCustomers": 4294967296}})", Format::kJson, &out);
+  ASSERT_TRUE(range.has_value());
+  EXPECT_NE(range->detail.find("outage.affected_customers"), std::string::npos) << range->detail;
+  const auto trailing = Decode(R"({"eventId": "e"} x)", Format::kJson, &out);
+  ASSERT_TRUE(trailing.has_value());
+  EXPECT_EQ(trailing->reason, RejectReason::kDecodeFailed);
+}
+
+// Of two unknown enum names, the one under the first member in name order is reported.
+TEST(DecoderTest, UnknownJsonEnumNamesReportedInNameOrder) {
+  v1::Envelope out;
+  const auto r =
+      Decode(R"({"ticket": {"status": "CLOSE0", "kind": "F}ULT"}})", Format::kJson, &out);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_NE(r->detail.find("ticket.kind: unknown enum value \"F}ULT\""), std::string::npos)
+      << r->detail;
 }
 
 // Reason codes are the stable strings of the dead-letter header.

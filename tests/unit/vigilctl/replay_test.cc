@@ -30,18 +30,20 @@ std::string Complaint(const std::string& id, int minute, const std::string& area
 
 constexpr char kAreaRecord[] =
     R"({"area":{"region":{"provinceCode":"370000","cityCode":"370100","countyCode":"370102",)"
-    R"("stationId":"37010201","feederId":"F1","areaId":"A1"},"areaClass":"URBAN","customers":120}})";
+    R"("stationId":"37010201","feederId":"F1","areaId":"A1"},)"
+    R"("areaClass":"URBAN","customers":120}})";
 
 // Three complaints in A1 (blue, then yellow), a reference record, a comment, a
 // line that is not JSON, an event without a region, an event 40 min behind
 // the watermark (late), and one more complaint in A2.
 std::string Input() {
-  return absl::StrCat("# recorded 2026-07-01\n", kAreaRecord, "\n", Complaint("c1", 0), "\n",
-                      Complaint("c2", 5), "\n", "{not json\n",
-                      R"({"eventId":"x","eventTime":"2026-07-01T00:06:00Z","ticket":{"ticketId":"x",)"
-                      R"("kind":"REPORT","status":"ACCEPTED"}})",
-                      "\n", Complaint("c3", 50), "\n", Complaint("c0", 9), "\n", "\n",
-                      Complaint("c4", 51, "A2"), "\n");
+  return absl::StrCat(
+      "# recorded 2026-07-01\n", kAreaRecord, "\n", Complaint("c1", 0), "\n", Complaint("c2", 5),
+      "\n", "{not json\n",
+      R"({"eventId":"x","eventTime":"2026-07-01T00:06:00Z","ticket":{"ticketId":"x",)"
+      R"("kind":"REPORT","status":"ACCEPTED"}})",
+      "\n", Complaint("c3", 50), "\n", Complaint("c0", 9), "\n", "\n", Complaint("c4", 51, "A2"),
+      "\n");
 }
 
 class ReplayTest : public ::testing::Test {
@@ -100,12 +102,12 @@ TEST_F(ReplayTest, SummaryCounts) {
   EXPECT_EQ(summary.events, 7u);
   EXPECT_EQ(summary.reference_records, 1u);
   EXPECT_EQ(summary.reference_refused, 0u);
-  EXPECT_EQ(summary.rejected, (std::map<std::string, uint64_t>{{"decode_failed", 1},
-                                                               {"missing_field", 1}}));
+  EXPECT_EQ(summary.rejected,
+            (std::map<std::string, uint64_t>{{"decode_failed", 1}, {"missing_field", 1}}));
   EXPECT_EQ(summary.late, 1u);
   // A1: c1 + c2 raise blue, c3 makes three within the hour: yellow. A2: one complaint.
-  EXPECT_EQ(summary.warning_events, (std::map<std::string, uint64_t>{{"RAISED", 1},
-                                                                     {"UPDATED", 1}}));
+  EXPECT_EQ(summary.warning_events,
+            (std::map<std::string, uint64_t>{{"RAISED", 1}, {"UPDATED", 1}}));
   EXPECT_EQ(summary.distinct_warnings, 1u);
   EXPECT_EQ(summary.wall, absl::ZeroDuration());  // the manual clock did not move
   EXPECT_NE(diagnostics.find("line 5: decode_failed: "), std::string::npos) << diagnostics;

@@ -17,7 +17,7 @@ namespace {
 constexpr char kHeader[] = R"yaml(rule_files: [../t1.yaml, more/]
 start: "2026-07-01T08:00:00+08:00"
 defaults:
-  region: {provinceCode: "370000", cityCode: 370100, countyCode: "370102", stationId: "37010201", areaId: "A1"}
+  region: {cityCode: 370100, countyCode: "370102", stationId: "37010201", areaId: "A1"}
   source: sim
 tests:
 )yaml";
@@ -38,11 +38,11 @@ TEST(RuleTestFileTest, ParsesInputsWithDefaultsRepeatsAndFilledFields) {
   - name: first
     input:
       - at: 1h30m
-        event: {region: {areaId: A2}, ticket: {ticketId: t, kind: COMPLAINT, category: BILLING, status: ACCEPTED}}
+        event: {region: {areaId: A2}, ticket: {ticketId: t, kind: COMPLAINT, status: ACCEPTED}}
       - at: 5m
         repeat: 3
         every: 1m
-        event: {eventId: e, source: "", ticket: {ticketId: r, kind: COMPLAINT, category: BILLING, status: ACCEPTED}}
+        event: {eventId: e, source: "", ticket: {ticketId: r, kind: COMPLAINT, status: ACCEPTED}}
     expect:
       - at: 2h
         warnings: []
@@ -115,7 +115,8 @@ TEST(RuleTestFileTest, ParsesWarningMatchers) {
 TEST(RuleTestFileTest, ParsesInlineReference) {
   auto parsed = ParseRuleTestFile(R"yaml(rule_files: [r.yaml]
 reference:
-  - area: {region: {provinceCode: "370000", cityCode: "370100", countyCode: "370102", stationId: "S1", feederId: F1, areaId: A1}, areaClass: URBAN, customers: 200}
+  - area: {region: {provinceCode: "370000", cityCode: "370100", countyCode: "370102",
+                    stationId: "S1", feederId: F1, areaId: A1}, areaClass: URBAN, customers: 200}
   - customer: {customerId: 1000000077, areaId: A1, tendency12398: true}
 start: "2026-07-01T00:00:00Z"
 tests:

@@ -21,7 +21,7 @@ using testing::WriteFile;
 constexpr char kHeader[] = R"yaml(rule_files: [../rules/t1.yaml]
 start: "2026-07-01T08:00:00+08:00"
 defaults:
-  region: {provinceCode: "370000", cityCode: "370100", countyCode: "370102", stationId: "37010201", areaId: "A1"}
+  region: {cityCode: "370100", countyCode: "370102", stationId: "37010201", areaId: "A1"}
 tests:
 )yaml";
 
@@ -44,8 +44,8 @@ class RuleTestRunnerTest : public ::testing::Test {
   }
 
   std::string Complaints(const std::string& at, int n, const std::string& every) {
-    return "      - at: " + at + "\n        repeat: " + std::to_string(n) + "\n        every: " +
-           every + "\n        event: " + kComplaint + "\n";
+    return "      - at: " + at + "\n        repeat: " + std::to_string(n) +
+           "\n        every: " + every + "\n        event: " + kComplaint + "\n";
   }
 
   std::string dir_;
@@ -70,8 +70,8 @@ TEST_F(RuleTestRunnerTest, CorrectTestPasses) {
 
 // A wrong expectation fails with the diff and the warning events so far.
 TEST_F(RuleTestRunnerTest, WrongTestFailsWithDiff) {
-  const LoadedTestFile loaded = Load("  - name: wrong grade\n    input:\n" +
-                                     Complaints("0m", 3, "5m") + R"yaml(    expect:
+  const LoadedTestFile loaded =
+      Load("  - name: wrong grade\n    input:\n" + Complaints("0m", 3, "5m") + R"yaml(    expect:
       - at: 11m
         warnings: [{rule: T1, key: "area:A1", grade: II}]
 )yaml");
@@ -79,19 +79,21 @@ TEST_F(RuleTestRunnerTest, WrongTestFailsWithDiff) {
   ASSERT_TRUE(failure.has_value());
   EXPECT_TRUE(Contains(*failure, "FAIL " + loaded.file.path +
                                      ": \"wrong grade\" at 11m (2026-07-01T08:11:00+08:00):\n"));
-  EXPECT_TRUE(Contains(*failure, "    expected: T1 area:A1 II\n"
-                                 "         got: T1 area:A1 III\n"
-                                 "     missing: T1 area:A1 II\n"
-                                 "  unexpected: T1 area:A1 III\n"));
-  EXPECT_TRUE(Contains(*failure, "  warning events so far:\n"
-                                 "    2026-07-01T08:05:00+08:00 RAISED T1 area:A1 IV v1\n"
-                                 "    2026-07-01T08:10:00+08:00 UPDATED T1 area:A1 III v2\n"));
+  EXPECT_TRUE(Contains(*failure,
+                       "    expected: T1 area:A1 II\n"
+                       "         got: T1 area:A1 III\n"
+                       "     missing: T1 area:A1 II\n"
+                       "  unexpected: T1 area:A1 III\n"));
+  EXPECT_TRUE(Contains(*failure,
+                       "  warning events so far:\n"
+                       "    2026-07-01T08:05:00+08:00 RAISED T1 area:A1 IV v1\n"
+                       "    2026-07-01T08:10:00+08:00 UPDATED T1 area:A1 III v2\n"));
 }
 
 // `absent` fails when a matching warning is active; an empty exact set shows "(none)".
 TEST_F(RuleTestRunnerTest, AbsentAndEmptySetsFail) {
-  const LoadedTestFile loaded = Load("  - name: absent\n    input:\n" +
-                                     Complaints("0m", 2, "1m") + R"yaml(    expect:
+  const LoadedTestFile loaded =
+      Load("  - name: absent\n    input:\n" + Complaints("0m", 2, "1m") + R"yaml(    expect:
       - at: 5m
         absent: [{rule: T1}]
   - name: nothing expected
@@ -101,7 +103,8 @@ TEST_F(RuleTestRunnerTest, AbsentAndEmptySetsFail) {
 )yaml");
   const auto absent = RunTestCase(loaded, loaded.file.tests[0]);
   ASSERT_TRUE(absent.has_value());
-  EXPECT_TRUE(Contains(*absent, "  not absent: T1 area:A1 IV  (absent: T1 (any key) (any grade))\n"));
+  EXPECT_TRUE(
+      Contains(*absent, "  not absent: T1 area:A1 IV  (absent: T1 (any key) (any grade))\n"));
   const auto missing = RunTestCase(loaded, loaded.file.tests[1]);
   ASSERT_TRUE(missing.has_value());
   EXPECT_TRUE(Contains(*missing, "         got: (none)\n"));
@@ -144,8 +147,9 @@ TEST_F(RuleTestRunnerTest, LateInputs) {
   const auto unmarked = RunTestCase(loaded, loaded.file.tests[1]);
   ASSERT_TRUE(unmarked.has_value());
   EXPECT_TRUE(Contains(*unmarked, "at 0s (2026-07-01T08:00:00+08:00)"));
-  EXPECT_TRUE(Contains(*unmarked, "  input 2 (line 20) was rejected as late (watermark "
-                                  "2026-07-01T08:30:00+08:00)"));
+  EXPECT_TRUE(Contains(*unmarked,
+                       "  input 2 (line 20) was rejected as late (watermark "
+                       "2026-07-01T08:30:00+08:00)"));
   const auto in_time = RunTestCase(loaded, loaded.file.tests[2]);
   ASSERT_TRUE(in_time.has_value());
   EXPECT_TRUE(Contains(*in_time, "  input 2 (line 29) has late: true but was applied"));
@@ -163,8 +167,9 @@ TEST_F(RuleTestRunnerTest, InvalidInputFailsWithReason) {
 )yaml");
   const auto failure = RunTestCase(loaded, loaded.file.tests[0]);
   ASSERT_TRUE(failure.has_value());
-  EXPECT_TRUE(Contains(*failure, "  input 1 (line 8) is not a valid event: missing_field: "
-                                 "ticket.category"));
+  EXPECT_TRUE(Contains(*failure,
+                       "  input 1 (line 8) is not a valid event: missing_field: "
+                       "ticket.category"));
 }
 
 // A directory runs its *.test.yaml files: one line per file, failures before it.
@@ -191,9 +196,9 @@ TEST_F(RuleTestRunnerTest, FileErrorsFailTheRun) {
   EXPECT_EQ(RunRulesTest({bad_yaml}, out, err), 1);
   EXPECT_TRUE(Contains(err.str(), bad_yaml + ":"));
 
-  const std::string missing_rules = WriteFile(
-      dir_, "tests/missing.test.yaml",
-      "rule_files: [nowhere.yaml]\nstart: \"2026-07-01T08:00:00Z\"\ntests: []\n");
+  const std::string missing_rules =
+      WriteFile(dir_, "tests/missing.test.yaml",
+                "rule_files: [nowhere.yaml]\nstart: \"2026-07-01T08:00:00Z\"\ntests: []\n");
   std::ostringstream out2, err2;
   EXPECT_EQ(RunRulesTest({missing_rules}, out2, err2), 1);
   EXPECT_TRUE(Contains(err2.str(), missing_rules + ": rule_files: "));
