@@ -18,6 +18,7 @@
 #include "tests/support/vigild_process.h"
 #include "tools/sim/complaint_stream.h"
 #include "vigil/v1/events.pb.h"
+#include "vigil/v1/reference.pb.h"
 #include "vigil/v1/warning.pb.h"
 
 namespace vigil::testing {
@@ -524,6 +525,121 @@ TEST_F(VigildOnKafka, ReplayAndVigildGiveTheSameWarnings) {
   EXPECT_GT(from_replay.size(), 0u);
   EXPECT_EQ(from_vigild.size(), from_replay.size());
   EXPECT_TRUE(from_vigild == from_replay) << "vigild and vigilctl replay disagree";
+}
+
+// Reference data from a Kafka topic (read to its end before the first event,
+// then followed) and from a file are joined in a rule: the share of a
+// county's customers under open outages.
+TEST_F(VigildOnKafka, ReferenceDataFromTopicAndFileIsJoined) {
+  const std::string name = "ref";
+  std::filesystem::create_directories(RulesDir(name));
+  std::ofstream(RulesDir(name) / "R13.yaml") << R"(rules:
+  - id: SHARE
+    version: "1"
+    title: customers out in a county
+    input: {stream: outage}
+    key: county
+    condition: {measure: customers_out_share}
+    grades: {III: "20%", II: "50%"}
+    resolve: {below_for: 30m}
+    message: "{value} of the county's customers are out"
+)";
+  auto area = [](int i) {
+    v1::ReferenceRecord r;
+    v1::Region* g = r.mutable_area()->mutable_region();
+    g->set_province_code("370000");
+    g->set_city_code("370100");
+    g->set_county_code("370102");
+    g->set_station_id("37010201");
+    g->set_feeder_id("L370102001");
+    g->set_area_id(absl::StrFormat("TL370102001%03d", i));
+    r.mutable_area()->set_area_class(v1::URBAN);
+    r.mutable_area()->set_customers(100);
+    return r;
+  };
+  // Areas 0-4 from a file, 5-9 from the topic: 1,000 customers in the county.
+  {
+    std::ofstream file(dir_ / "grid.jsonl");
+    for (int i = 0; i < 5; ++i) {
+      std::string json;
+      ASSERT_TRUE(google::protobuf::util::MessageToJsonString(area(i), &json).ok());
+      file << json << "\n";
+    }
+  }
+  const std::string ref_topic = UniqueName("it-reference");
+  CreateTopics(bootstrap_, {ref_topic}, 1);
+  TestProducer producer(bootstrap_);
+  for (int i = 5; i < 10; ++i) {
+    producer.Send(ref_topic, "area:" + area(i).area().region().area_id(),
+                  area(i).SerializeAsString());
+  }
+  producer.Flush();
+  std::string config = WriteConfig(name, UniqueName("g-ref"), warnings_);
+  {
+    std::ifstream in(config);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    text.replace(text.find("reference: {topic: \"\"}"), 22,
+                 "reference: {file: " + (dir_ / "grid.jsonl").string() + ", topic: " + ref_topic +
+                     "}");
+    std::ofstream(config) << text;
+  }
+  auto vigild = StartVigild(config, name);
+  ASSERT_TRUE(WaitForLog(*vigild, "10 areas", seconds(60))) << vigild->Log();
+
+  auto outage = [](const std::string& id, std::vector<int> areas, int minute) {
+    v1::Envelope e;
+    e.set_event_id("evt-" + id);
+    e.mutable_event_time()->set_seconds(1784102400 + minute * 60);
+    v1::Region* r = e.mutable_region();
+    r->set_province_code("370000");
+    r->set_city_code("370100");
+    r->set_county_code("370102");
+    r->set_station_id("37010201");
+    r->set_feeder_id("L370102001");
+    r->set_area_id(absl::StrFormat("TL370102001%03d", areas[0]));
+    v1::OutageEvent* o = e.mutable_outage();
+    o->set_outage_id(id);
+    o->set_kind(v1::OutageEvent::FAULT);
+    o->set_phase(v1::OutageEvent::STARTED);
+    for (int a : areas) o->add_area_ids(absl::StrFormat("TL370102001%03d", a));
+    o->set_affected_customers(100 * static_cast<uint32_t>(areas.size()));
+    *o->mutable_start_time() = e.event_time();
+    return e;
+  };
+  // 3 areas out: 300 / 1,000 = 30 % → III (it would be 60 % → II if only
+  // the file's 500 customers were known).
+  producer.Send(outages_, "370100", outage("o1", {1, 6, 7}, 0).SerializeAsString());
+  producer.Flush();
+  TestReader reader(bootstrap_, {warnings_}, kPartitions);
+  auto& got = reader.ReadUntil([&](const auto& r) { return !r.empty() || !vigild->Alive(); },
+                               seconds(60));
+  ASSERT_EQ(got.size(), 1u) << vigild->Log();
+  v1::WarningEvent we = Decode(got)[0];
+  EXPECT_EQ(we.warning().rule_id(), "SHARE");
+  EXPECT_EQ(we.warning().key(), "county:370102");
+  EXPECT_EQ(we.warning().grade(), v1::GRADE_III);
+  EXPECT_NE(we.warning().message().find("30.0%"), std::string::npos) << we.warning().message();
+
+  // The topic is followed: 10 more areas make the county 2,000 customers, so
+  // a fourth area out (400 / 2,000 = 20 %) keeps III and does not reach II.
+  for (int i = 10; i < 20; ++i) {
+    producer.Send(ref_topic, "area:" + area(i).area().region().area_id(),
+                  area(i).SerializeAsString());
+  }
+  producer.Flush();
+  ASSERT_TRUE(WaitForLog(*vigild, "20 areas", seconds(60))) << vigild->Log();
+  producer.Send(outages_, "370100", outage("o2", {12}, 1).SerializeAsString());
+  producer.Flush();
+  auto& more = reader.ReadUntil([&](const auto& r) { return r.size() >= 2 || !vigild->Alive(); },
+                                seconds(60));
+  ASSERT_EQ(more.size(), 2u) << vigild->Log();
+  we = Decode(more)[1];
+  EXPECT_EQ(we.type(), v1::WarningEvent::UPDATED);
+  EXPECT_EQ(we.warning().grade(), v1::GRADE_III);
+  EXPECT_NE(we.warning().message().find("20.0%"), std::string::npos) << we.warning().message();
+  EXPECT_EQ(vigild->Signal(SIGTERM), 0);
 }
 
 }  // namespace
