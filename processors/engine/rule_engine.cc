@@ -662,6 +662,14 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
         if (raise >= 0) {
           FoldChild(*parent, pkey, absl::StrCat(s.id, ":", key), std::max(raise, floor), t, out);
         }
+        // A folded key expires like any idle key (the parent keeps its grade).
+        const bool empty = ks.entries.empty() && ks.bins.empty() &&
+                           (ks.open_start == 0 || ks.open_ended);
+        if ((empty && s.measure != MeasureKind::kRateVsBaseline) ||
+            t - ks.last_activity >= Ttl(rt, false)) {
+          Drop(rt, key);
+          return false;
+        }
         Schedule(rt, key, ks, NextDue(rt, ks, t, th, value));
         return true;
       }

@@ -311,6 +311,9 @@ TEST(RuleEngineTest, FoldedChildLiftsParentGrade) {
   // The area reached II while folded: the feeder warning carries it.
   EXPECT_EQ(h.Grade("F", "feeder:L370102001"), "GRADE_II");
   EXPECT_EQ(h.Grade("A", "area:T0001"), "none");
+  // Folded keys expire like idle ones once their window is empty.
+  h.AdvanceTo(5 * kHour);
+  EXPECT_EQ(h.engine().key_count(), 0u);
 }
 
 TEST(RuleEngineTest, HysteresisAndMinimumDwell) {
