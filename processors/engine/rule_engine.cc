@@ -51,6 +51,14 @@ const char* GradeRoman(int g) {
   return g >= 0 && g < 4 ? kNames[g] : "-";
 }
 
+// "30d", "36h", "15m": whole days when the span is whole days.
+std::string FormatSpan(absl::Duration d) {
+  absl::Duration rem;
+  const int64_t days = absl::IDivDuration(d, absl::Hours(24), &rem);
+  if (days >= 1 && rem == absl::ZeroDuration()) return absl::StrCat(days, "d");
+  return absl::FormatDuration(d);
+}
+
 std::string FormatTimeMs(int64_t ms) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(ms), absl::UTCTimeZone());
 }
@@ -886,7 +894,9 @@ void RuleEngine::Impl::Describe(const RuleRt& rt, const std::string& key, KeySta
   args.push_back(fmt::arg("count", ev.count()));
   args.push_back(fmt::arg("customers", ev.subject_ids_size()));
   args.push_back(fmt::arg("grade", std::string(GradeRoman(rules::GradeIndex(w.grade())))));
-  args.push_back(fmt::arg("window", absl::FormatDuration(s.window.size)));
+  args.push_back(fmt::arg("window", FormatSpan(s.window.kind == rules::WindowKind::kSession
+                                                    ? s.window.gap
+                                                    : s.window.size)));
   args.push_back(fmt::arg("window_start", FormatTimeMs(wv.start_ms)));
   args.push_back(fmt::arg("window_end", FormatTimeMs(wv.end_ms)));
   args.push_back(fmt::arg("events", absl::StrJoin(ev.event_ids(), ", ")));
@@ -964,6 +974,8 @@ void RuleEngine::Impl::FoldChild(RuleRt& parent, const std::string& pkey,
   if (grade > rules::GradeIndex(ps.active->grade())) {
     ps.active->set_grade(rules::GradeOf(grade));
     ps.grade_since = std::max(t, ps.last_eval);
+    ps.active->set_message(absl::StrCat(ps.active->message(), " — grade ", GradeRoman(grade),
+                                        " from folded ", folded));
     changed = true;
   }
   if (!changed) return;
