@@ -204,6 +204,21 @@ bool ParseDurationText(std::string_view s, absl::Duration* out) {
   return true;
 }
 
+// Errors are one line each: control characters (from user text or yaml-cpp
+// messages) are escaped.
+std::string OneLine(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 std::string ShowDuration(absl::Duration d) {
   return d == absl::ZeroDuration() ? "0s" : absl::FormatDuration(d);
 }
@@ -1292,7 +1307,8 @@ ParsedRuleFile Parser::Parse(const std::string& text) {
   } catch (const YAML::Exception& e) {
     const SourcePos pos = PosOf(e.mark);
     out.errors.push_back(absl::StrCat(name_, ":", std::max(pos.line, 1), ":",
-                                      std::max(pos.column, 1), ": YAML syntax error: ", e.msg));
+                                      std::max(pos.column, 1),
+                                      ": YAML syntax error: ", OneLine(e.msg)));
     return out;
   }
   try {
@@ -1339,9 +1355,9 @@ ParsedRuleFile Parser::Parse(const std::string& text) {
     }
   } catch (const YAML::Exception& e) {
     // Node access can throw on malformed documents; report it like a syntax error.
-    errors_.push_back(
-        {PosOf(e.mark), absl::StrCat(name_, ":", std::max(PosOf(e.mark).line, 1), ":",
-                                     std::max(PosOf(e.mark).column, 1), ": YAML error: ", e.msg)});
+    errors_.push_back({PosOf(e.mark), absl::StrCat(name_, ":", std::max(PosOf(e.mark).line, 1), ":",
+                                                   std::max(PosOf(e.mark).column, 1),
+                                                   ": YAML error: ", OneLine(e.msg))});
   }
   std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
     return std::pair(a.first.line, a.first.column) < std::pair(b.first.line, b.first.column);
@@ -1355,8 +1371,9 @@ ParsedRuleFile Parser::Parse(const std::string& text) {
 
 std::string FormatRuleError(const std::string& name, SourcePos pos, const std::string& path,
                             const std::string& what) {
-  if (pos.line <= 0) return absl::StrCat(name, ": ", path, ": ", what);
-  return absl::StrCat(name, ":", pos.line, ":", pos.column, ": ", path, ": ", what);
+  if (pos.line <= 0) return absl::StrCat(name, ": ", OneLine(path), ": ", OneLine(what));
+  return absl::StrCat(name, ":", pos.line, ":", pos.column, ": ", OneLine(path), ": ",
+                      OneLine(what));
 }
 
 ParsedRuleFile ParseRuleText(const std::string& text, const std::string& name) {
