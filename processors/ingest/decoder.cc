@@ -124,8 +124,15 @@ std::optional<std::string> DecodeJsonExact(std::string_view bytes, Message* out)
 // The fast path: one pass over the text, straight into the message through
 // reflection. It accepts a strict subset of what the exact path accepts and
 // then produces the same message; on anything else it gives up ("undecided")
-// and the caller runs the exact path. Measured on vigil-sim's normal_weekday
-// day: 139 µs/event for the exact path with the enum check, 1.7 µs here.
+// and the caller runs the exact path.
+//
+// Why: CPU per event of vigil-sim's normal_weekday day (31,899 lines, -O2):
+// exact path (lenient parse + a second parse into google.protobuf.Value for
+// the enum check) 144 µs; one JsonStringToMessage alone 53 µs (it already
+// keeps one TypeResolver; the cost is protobuf's converter, which re-resolves
+// every type per call); a caching TypeResolver + JsonToBinaryString 44 µs;
+// this reader 4.7 µs. A differential run over 300,000 randomly mutated
+// records gave identical messages and errors on both paths.
 //
 // Understood: standard JSON with ASCII strings free of escapes and control
 // characters; integer literals (no fraction or exponent) for integer fields;

@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "processors/common/clock.h"
 #include "tools/vigilctl/replay.h"
@@ -25,22 +27,35 @@ namespace {
 
 constexpr int kExitUsage = 2;
 
-// "vigilctl rules check": the deepest subcommand the parser reached.
-std::string CommandPath(const CLI::App& app) {
+// The deepest subcommand the parser reached, and its path ("vigilctl rules check").
+const CLI::App* Deepest(const CLI::App& app, std::string* path) {
   const CLI::App* current = &app;
-  std::string path = app.get_name();
+  *path = app.get_name();
   for (;;) {
     const auto selected = current->get_subcommands();
-    if (selected.empty()) break;
+    if (selected.empty()) return current;
     current = selected.front();
-    path += " " + current->get_name();
+    *path += " " + current->get_name();
   }
-  return path;
 }
 
 int Usage(const CLI::App& app, const std::string& message) {
-  std::cerr << "vigilctl: " << message << "; try " << CommandPath(app) << " --help\n";
+  std::string path;
+  Deepest(app, &path);
+  std::cerr << "vigilctl: " << message << "; try " << path << " --help\n";
   return kExitUsage;
+}
+
+// CLI11's errors, reworded where they do not say what to do.
+int ParseFailure(const CLI::App& app, const CLI::ParseError& e) {
+  std::string path;
+  const CLI::App* command = Deepest(app, &path);
+  if (absl::StartsWith(e.what(), "A subcommand is required")) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : command->get_subcommands({})) names.push_back(sub->get_name());
+    return Usage(app, absl::StrCat(path, " needs a command: ", absl::StrJoin(names, " or ")));
+  }
+  return Usage(app, e.what());
 }
 
 int Main(int argc, char** argv) {
@@ -71,11 +86,13 @@ int Main(int argc, char** argv) {
   replay->add_option("--rules", replay_rules, "Rule dir (its *.yaml) or one rule file")
       ->type_name("DIR");
   replay->add_option("--input", replay_input, "JSON lines; '-' reads stdin")->type_name("FILE");
-  replay->add_option("--reference", replay_reference,
-                     "ReferenceRecord JSON lines loaded before the input (repeatable)")
+  replay
+      ->add_option("--reference", replay_reference,
+                   "ReferenceRecord JSON lines loaded before the input (repeatable)")
       ->type_name("FILE");
-  replay->add_option("--until", replay_until,
-                     "Advance the watermark to this RFC 3339 time at the end (fires timers)")
+  replay
+      ->add_option("--until", replay_until,
+                   "Advance the watermark to this RFC 3339 time at the end (fires timers)")
       ->type_name("TIME");
 
   try {
@@ -85,7 +102,7 @@ int Main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return Usage(app, e.what());
+    return ParseFailure(app, e);
   }
 
   if (check->parsed()) {

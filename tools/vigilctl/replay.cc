@@ -244,12 +244,12 @@ std::string FormatSummary(const ReplaySummary& s) {
   absl::StrAppend(&out, "warning events:    ", warning_events, " (", by_key(s.warning_events),
                   ")\n");
   absl::StrAppend(&out, "distinct warnings: ", s.distinct_warnings, "\n");
-  absl::StrAppend(&out, absl::StrFormat("wall time:         %.3f s (loading rules and reference "
-                                        "%.3f s; %.0f events/s after that)\n",
-                                        seconds, absl::ToDoubleSeconds(s.load),
-                                        replay_seconds > 0
-                                            ? static_cast<double>(s.events) / replay_seconds
-                                            : 0.0));
+  absl::StrAppend(
+      &out,
+      absl::StrFormat("wall time:         %.3f s (loading rules and reference "
+                      "%.3f s; %.0f events/s after that)\n",
+                      seconds, absl::ToDoubleSeconds(s.load),
+                      replay_seconds > 0 ? static_cast<double>(s.events) / replay_seconds : 0.0));
   return out;
 }
 

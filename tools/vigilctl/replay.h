@@ -19,6 +19,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,15 +37,15 @@ struct ReplayOptions {
 };
 
 struct ReplaySummary {
-  uint64_t events = 0;             // envelope lines read
-  uint64_t reference_records = 0;  // reference records applied (files and input)
-  uint64_t reference_refused = 0;  // reference lines that did not decode or apply
-  std::map<std::string, uint64_t> rejected;  // by reason code: decode or validation failures
-  uint64_t late = 0;                         // refused by the engine as late
+  uint64_t events = 0;                             // envelope lines read
+  uint64_t reference_records = 0;                  // reference records applied (files and input)
+  uint64_t reference_refused = 0;                  // reference lines that did not decode or apply
+  std::map<std::string, uint64_t> rejected;        // by reason code: decode or validation failures
+  uint64_t late = 0;                               // refused by the engine as late
   std::map<std::string, uint64_t> warning_events;  // by WarningEvent.type name
   uint64_t distinct_warnings = 0;                  // distinct warning ids
-  absl::Duration load;  // loading rules and reference files
-  absl::Duration wall;  // everything, load included
+  absl::Duration load;                             // loading rules and reference files
+  absl::Duration wall;                             // everything, load included
 };
 
 // Replays `input` through the rules into `output`. `diagnostics` (may be null)

@@ -155,7 +155,8 @@ json YamlToJson(const YAML::Node& node, const Descriptor* type) {
   for (const auto& member : node) {
     const std::string key = member.first.Scalar();
     const FieldDescriptor* field = FieldNamed(type, key);
-    if (field != nullptr && field->is_repeated() && !field->is_map() && member.second.IsSequence()) {
+    if (field != nullptr && field->is_repeated() && !field->is_map() &&
+        member.second.IsSequence()) {
       json array = json::array();
       for (const auto& element : member.second) array.push_back(ValueForField(element, field));
       object[key] = std::move(array);
@@ -221,7 +222,8 @@ absl::Status ParseStart(const YAML::Node& node, const ErrorAt& error, RuleTestFi
   }
   file->zone = absl::UTCTimeZone();
   const std::string& s = *text;
-  if (s.size() > 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') && s[s.size() - 3] == ':') {
+  if (s.size() > 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') &&
+      s[s.size() - 3] == ':') {
     int hours = 0, minutes = 0;
     if (absl::SimpleAtoi(s.substr(s.size() - 5, 2), &hours) &&
         absl::SimpleAtoi(s.substr(s.size() - 2, 2), &minutes)) {
@@ -233,11 +235,11 @@ absl::Status ParseStart(const YAML::Node& node, const ErrorAt& error, RuleTestFi
 }
 
 absl::Status Parser::ParseTop(const YAML::Node& root) {
-  if (!root.IsMap()) return error(root, "a rule test file is a map (rule_files, start, tests, ...)");
-  if (auto s = CheckKeys(root,
-                         {"rule_files", "reference_files", "reference", "start", "defaults",
-                          "tests"},
-                         "the test file", error);
+  if (!root.IsMap())
+    return error(root, "a rule test file is a map (rule_files, start, tests, ...)");
+  if (auto s = CheckKeys(
+          root, {"rule_files", "reference_files", "reference", "start", "defaults", "tests"},
+          "the test file", error);
       !s.ok()) {
     return s;
   }
@@ -326,7 +328,8 @@ absl::StatusOr<RuleTestCase> Parser::ParseTest(const YAML::Node& node, int test_
   }
   const YAML::Node expect = node["expect"];
   if (!expect || !expect.IsSequence() || expect.size() == 0) {
-    return error(expect ? expect : node, "expect must be a non-empty list of {at, warnings|absent}");
+    return error(expect ? expect : node,
+                 "expect must be a non-empty list of {at, warnings|absent}");
   }
   for (const auto& e : expect) {
     auto expectation = ParseExpectation(e);
@@ -437,7 +440,8 @@ absl::StatusOr<std::vector<WarningMatcher>> Parser::ParseMatchers(const YAML::No
       auto g = ScalarOf(grade, "grade", error);
       if (!g.ok()) return g.status();
       matcher.grade = ParseGrade(*g);
-      if (!matcher.grade) return error(grade, absl::StrCat("grade must be IV, III, II or I, not \"", *g, "\""));
+      if (!matcher.grade)
+        return error(grade, absl::StrCat("grade must be IV, III, II or I, not \"", *g, "\""));
     }
     out.push_back(std::move(matcher));
   }

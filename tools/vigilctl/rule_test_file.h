@@ -46,8 +46,8 @@ struct Expectation {
 struct RuleTestCase {
   std::string name;
   int line = 0;
-  std::vector<TestEvent> inputs;     // in the listed order, repeats expanded
-  std::vector<Expectation> expect;   // sorted by `at` (stable)
+  std::vector<TestEvent> inputs;    // in the listed order, repeats expanded
+  std::vector<Expectation> expect;  // sorted by `at` (stable)
 };
 
 // A reference record written in the test file.

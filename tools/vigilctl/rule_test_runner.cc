@@ -57,8 +57,8 @@ bool Matches(const WarningMatcher& m, const Active& a) {
 // "   label: first\n          second\n", labels right-aligned at kWidth.
 void AppendList(std::string* out, const std::string& label, const std::vector<std::string>& items) {
   constexpr size_t kWidth = 13;
-  const std::string head = std::string(kWidth > label.size() ? kWidth - label.size() : 0, ' ') +
-                           label + " ";
+  const std::string head =
+      std::string(kWidth > label.size() ? kWidth - label.size() : 0, ' ') + label + " ";
   if (items.empty()) {
     absl::StrAppend(out, head, "(none)\n");
     return;
@@ -134,8 +134,9 @@ class CaseRun {
   std::optional<std::string> ApplyInput(const TestEvent& input) {
     Advance(At(input.at));
     const std::string where = absl::StrCat("  ", input.label, " (line ", input.line, ")");
-    if (auto why = ingest::Validate(input.event, KindOf(input.event),
-                                    TimeOf(input.event.event_time()), ingest::ValidationOptions{})) {
+    if (auto why =
+            ingest::Validate(input.event, KindOf(input.event), TimeOf(input.event.event_time()),
+                             ingest::ValidationOptions{})) {
       return Report(input.at, absl::StrCat(where, " is not a valid event: ",
                                            std::string(ingest::ReasonCode(why->reason)), ": ",
                                            why->detail, "\n"));
@@ -143,7 +144,8 @@ class CaseRun {
     engine::EngineOutput out;
     engine_.Apply(input.event, &out);
     Collect(out);
-    const bool late = out.rejection.has_value() && out.rejection->reason == ingest::RejectReason::kLate;
+    const bool late =
+        out.rejection.has_value() && out.rejection->reason == ingest::RejectReason::kLate;
     if (out.rejection.has_value() && !late) {
       return Report(input.at, absl::StrCat(where, " was rejected: ",
                                            std::string(ingest::ReasonCode(out.rejection->reason)),
@@ -151,8 +153,8 @@ class CaseRun {
     }
     if (late && !input.late) {
       return Report(input.at, absl::StrCat(where, " was rejected as late (watermark ",
-                                           FormatTime(engine_.watermark()), "): ",
-                                           out.rejection->detail, "\n"));
+                                           FormatTime(engine_.watermark()),
+                                           "): ", out.rejection->detail, "\n"));
     }
     if (!late && input.late) {
       return Report(input.at, absl::StrCat(where, " has late: true but was applied (watermark ",
@@ -204,7 +206,8 @@ class CaseRun {
     std::vector<std::string> present;
     for (const WarningMatcher& m : e.absent) {
       for (const Active& a : active) {
-        if (Matches(m, a)) present.push_back(absl::StrCat(Describe(a), "  (absent: ", Describe(m), ")"));
+        if (Matches(m, a))
+          present.push_back(absl::StrCat(Describe(a), "  (absent: ", Describe(m), ")"));
       }
     }
     if (!present.empty()) AppendList(&body, "not absent:", present);
