@@ -411,7 +411,11 @@ TEST_F(VigildOnKafka, RulesReloadWhileEventsFlowLosesNone) {
   v2.replace(v2.find("IV: 3, III: 5"), 13, "IV: 2, III: 5");
   WriteRules(name, v2);
   ASSERT_TRUE(WaitForLog(*vigild, "rules reloaded", seconds(60))) << vigild->Log();
-  produce(2000, kEvents);
+  produce(2000, 2500);
+  // SIGHUP reloads at once (here: the same files, nothing changes).
+  vigild->Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(*vigild, "rules reloaded (SIGHUP)", seconds(60))) << vigild->Log();
+  produce(2500, kEvents);
 
   TestReader reader(bootstrap_, {warnings_}, kPartitions);
   ASSERT_TRUE(WaitCaughtUp(group, &reader, seconds(120))) << vigild->Log();
@@ -640,6 +644,22 @@ TEST_F(VigildOnKafka, ReferenceDataFromTopicAndFileIsJoined) {
   EXPECT_EQ(we.warning().grade(), v1::GRADE_III);
   EXPECT_NE(we.warning().message().find("20.0%"), std::string::npos) << we.warning().message();
   EXPECT_EQ(vigild->Signal(SIGTERM), 0);
+}
+
+// An invalid rule file stops vigild at start with the file, line and column.
+TEST_F(VigildOnKafka, InvalidRuleFileRefusesToStart) {
+  const std::string name = "bad";
+  std::filesystem::create_directories(RulesDir(name));
+  WriteRules(name, "rules:\n  - id: R13\n    version: \"1\"\n    windw: {size: 1h}\n");
+  auto vigild = StartVigild(WriteConfig(name, UniqueName("g-bad"), warnings_), name);
+  const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+  while (vigild->Alive() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the child's exit
+  }
+  ASSERT_FALSE(vigild->Alive()) << vigild->Log();
+  const std::string log = vigild->Log();
+  EXPECT_NE(log.find("R13.yaml:4:5:"), std::string::npos) << log;
+  EXPECT_NE(log.find("windw"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ void VigildProcess::Start() {
 int VigildProcess::Signal(int sig) {
   if (pid_ <= 0) return -1;
   kill(pid_, sig);
+  if (sig != SIGTERM && sig != SIGINT && sig != SIGKILL) return 0;  // e.g. SIGHUP: keeps running
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
