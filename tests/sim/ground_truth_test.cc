@@ -78,8 +78,8 @@ EngineRun RunEngine(const std::string& rule_file, const std::vector<v1::Envelope
     out.rejection.reset();
   };
   for (const v1::Envelope& e : events) {
-    const absl::Time t = absl::FromUnixSeconds(e.event_time().seconds()) +
-                         absl::Nanoseconds(e.event_time().nanos());
+    const absl::Time t =
+        absl::FromUnixSeconds(e.event_time().seconds()) + absl::Nanoseconds(e.event_time().nanos());
     if (t > engine.watermark()) engine.AdvanceWatermark(t, &out);
     take();
     engine.Apply(e, &out);
@@ -99,12 +99,9 @@ TEST_P(GroundTruthTest, LabelsCiteExistingEventsAndAreWellFormed) {
   ASSERT_FALSE(run.result.labels.empty());
   // Kinds with a rule in the catalogue name its family and its warning key.
   const std::map<std::string, std::pair<std::string, std::string>> catalogue = {
-      {"complaint_cluster", {"R13", "feeder:"}},
-      {"frequent_outage", {"R17", "area:"}},
-      {"long_outage", {"R18", "outage:"}},
-      {"important_customer_outage", {"R16", "outage:"}},
-      {"escalation_12398", {"R09", "customer:"}},
-      {"traffic_surge", {"R20", "city:"}},
+      {"complaint_cluster", {"R13", "feeder:"}},  {"frequent_outage", {"R17", "area:"}},
+      {"long_outage", {"R18", "outage:"}},        {"important_customer_outage", {"R16", "outage:"}},
+      {"escalation_12398", {"R09", "customer:"}}, {"traffic_surge", {"R20", "city:"}},
       {"ticket_burst", {"R20", "city:"}}};
   for (const Label& l : run.result.labels) {
     EXPECT_TRUE(incidents.insert(l.incident_id).second) << l.incident_id;

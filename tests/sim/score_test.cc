@@ -1,8 +1,8 @@
 // The scorer on a hand-made case: known incidents, known warnings, known figures.
 #include "tools/sim/score.h"
 
-#include <gtest/gtest.h>
 #include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -60,8 +60,8 @@ TEST(ScoreTest, HandMadeCase) {
       Warning("R13-feeder-a", "feeder:L1", 60, 2, v1::GRADE_II),   // a updated
       Warning("R13-area-b", "feeder:L2", 140, 1, v1::GRADE_III, "R13-area"),  // b, 10 min late,
                                                                               // never reaches II
-      Warning("R13-feeder-x", "feeder:L9", 140, 1, v1::GRADE_III),  // nothing happened on L9
-      Warning("R18-y", "outage:O1", 330, 1, v1::GRADE_IV, "R18"),   // another rule, not scored
+      Warning("R13-feeder-x", "feeder:L9", 140, 1, v1::GRADE_III),   // nothing happened on L9
+      Warning("R18-y", "outage:O1", 330, 1, v1::GRADE_IV, "R18"),    // another rule, not scored
       Warning("R130-z", "feeder:L3", 330, 1, v1::GRADE_IV, "R130"),  // not of family R13
   };
   ScoreOptions options;
@@ -86,8 +86,7 @@ TEST(ScoreTest, HandMadeCase) {
   EXPECT_EQ(r.unscored_incidents, 0);
   EXPECT_EQ(r.unlabelled_warnings, (std::map<std::string, int>{{"R130", 1}, {"R18", 1}}));
   const std::string table = FormatReport(r);
-  EXPECT_NE(table.find("R13-area 1 (0 false), R13-feeder 2 (1 false)"), std::string::npos)
-      << table;
+  EXPECT_NE(table.find("R13-area 1 (0 false), R13-feeder 2 (1 false)"), std::string::npos) << table;
 }
 
 TEST(ScoreTest, RuleFamilies) {
@@ -211,8 +210,8 @@ TEST(LabelsTest, JsonRoundTripAndErrors) {
 
 std::filesystem::path TempDir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() /
-             (name + "-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-              "-" + std::to_string(::getpid()));
+             (name + "-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+              std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

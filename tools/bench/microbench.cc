@@ -1,5 +1,8 @@
 // vigil-microbench: Google Benchmark micro benchmarks of vigild's per-event
 // and per-commit work, on the same traffic as vigil-bench (tools/bench/traffic.h).
+// BM_RuleEngine* run the rule catalogue vigild loads (rules/*.yaml of this
+// source tree); BM_Rule*, BM_SlidingWindowAdd and BM_EndToEndInProcess the
+// older hand-written R13 (ClusteredComplaints), for comparison.
 //
 //   build/tools/bench/vigil-microbench [--benchmark_filter=...]
 //
@@ -9,6 +12,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -17,9 +22,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "processors/engine/clustered_complaints.h"
+#include "processors/engine/rule_engine.h"
 #include "processors/engine/sliding_window.h"
 #include "processors/ingest/decoder.h"
 #include "processors/ingest/validator.h"
+#include "processors/reference/reference_store.h"
+#include "processors/rules/rule_set.h"
 #include "processors/state/state_store.h"
 #include "tools/bench/traffic.h"
 
@@ -239,6 +247,91 @@ void BM_RuleTakeDirty(benchmark::State& state) {
 }
 BENCHMARK(BM_RuleTakeDirty)->Arg(1000)->Arg(10000)->Iterations(100)->Unit(benchmark::kMicrosecond);
 
+// The rule catalogue, loaded once (rules/*.yaml of this source tree).
+std::shared_ptr<const rules::RuleSet> TheCatalogue() {
+  static const auto* s = [] {
+    auto loaded = rules::LoadRuleDir(VIGIL_SOURCE_DIR "/rules");
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "vigil-microbench: %s\n",
+                   std::string(loaded.status().message()).c_str());
+      std::abort();
+    }
+    return new std::shared_ptr<const rules::RuleSet>(*std::move(loaded));
+  }();
+  return *s;
+}
+
+absl::Time EventTime(const v1::Envelope& e) {
+  return absl::FromUnixSeconds(e.event_time().seconds()) +
+         absl::Nanoseconds(e.event_time().nanos());
+}
+
+// The rule engine as vigild drives it: the watermark follows the event times,
+// then Apply. No reference data (the bench's vigild has none).
+struct CatalogueEngine {
+  reference::ReferenceStore ref;
+  engine::RuleEngine engine{TheCatalogue(), &ref};
+  engine::EngineOutput out;
+  size_t Apply(const v1::Envelope& e) {
+    out.events.clear();
+    out.rejection.reset();
+    const absl::Time t = EventTime(e);
+    if (t > engine.watermark()) engine.AdvanceWatermark(t, &out);
+    engine.Apply(e, &out);
+    return out.events.size();
+  }
+};
+
+// RuleEngine::Apply (with the watermark advance before it) over the realistic
+// stream, every rule of the catalogue. State restarts when the stream wraps.
+void BM_RuleEngineApply(benchmark::State& state) {
+  const Stream& s = TheStream();
+  auto rule = std::make_unique<CatalogueEngine>();
+  size_t i = 0;
+  uint64_t warnings = 0;
+  for (auto _ : state) {
+    warnings += rule->Apply(s.events[i]);
+    if (++i == s.events.size()) {
+      state.PauseTiming();
+      i = 0;
+      rule = std::make_unique<CatalogueEngine>();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["rules"] = static_cast<double>(TheCatalogue()->rules.size());
+  state.counters["warnings/event"] =
+      static_cast<double>(warnings) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_RuleEngineApply);
+
+// RuleEngine::TakeDirty after a batch of `range(0)` events (as BM_RuleTakeDirty).
+void BM_RuleEngineTakeDirty(benchmark::State& state) {
+  const Stream& s = TheStream();
+  const size_t batch = static_cast<size_t>(state.range(0));
+  auto rule = std::make_unique<CatalogueEngine>();
+  size_t i = 0;
+  uint64_t keys = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    if (i + batch > s.events.size()) {
+      i = 0;
+      rule = std::make_unique<CatalogueEngine>();
+    }
+    for (size_t k = 0; k < batch; ++k, ++i) rule->Apply(s.events[i]);
+    state.ResumeTiming();
+    keys += rule->engine.TakeDirty().size();
+  }
+  state.counters["keys"] = static_cast<double>(keys) / static_cast<double>(state.iterations());
+  state.counters["per_key"] = benchmark::Counter(
+      static_cast<double>(keys), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_RuleEngineTakeDirty)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Iterations(100)
+    ->Unit(benchmark::kMicrosecond);
+
 // ---------------------------------------------------------------- state
 
 std::string BenchDir() {
@@ -324,6 +417,31 @@ void BM_EndToEndInProcess(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_EndToEndInProcess);
+
+// The same with the rule engine over the catalogue: what vigil-bench's
+// "in-process" row measures.
+void BM_EndToEndInProcessCatalogue(benchmark::State& state) {
+  const Stream& s = TheStream();
+  const ingest::ValidationOptions options;
+  const absl::Time now = absl::Now();
+  auto rule = std::make_unique<CatalogueEngine>();
+  v1::Envelope e;
+  size_t i = 0;
+  for (auto _ : state) {
+    auto why = ingest::Decode(s.protobuf[i], ingest::Format::kProtobuf, &e);
+    if (!why) why = ingest::Validate(e, ingest::InputKind::kTickets, now, options);
+    if (!why) rule->Apply(e);
+    if (++i % 10000 == 0) benchmark::DoNotOptimize(rule->engine.TakeDirty());
+    if (i == s.protobuf.size()) {
+      state.PauseTiming();
+      i = 0;
+      rule = std::make_unique<CatalogueEngine>();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EndToEndInProcessCatalogue);
 
 }  // namespace
 }  // namespace vigil::bench

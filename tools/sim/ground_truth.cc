@@ -1,10 +1,13 @@
 #include "tools/sim/ground_truth.h"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "processors/ingest/region.h"
 #include "tools/sim/local_time.h"
 #include "tools/sim/sim_context.h"
@@ -17,12 +20,22 @@ constexpr size_t kMaxSurgeEvents = 100;
 
 absl::Time T(int64_t s) { return absl::FromUnixSeconds(s); }
 
-// vigild's R13 defaults (processors/engine/clustered_complaints.h).
-v1::Grade ClusterGrade(size_t count) {
-  if (count >= 20) return v1::GRADE_I;
-  if (count >= 10) return v1::GRADE_II;
-  if (count >= 5) return v1::GRADE_III;
-  return v1::GRADE_IV;
+constexpr int64_t kHour = 3600;
+constexpr int64_t kMinute = 60;
+
+// R20's baseline floor (rules/R20_traffic_surge.yaml, baseline.min_baseline).
+constexpr double kSurgeMinBaseline = 5;
+
+// The deepest region key both keys lie in (whole path segments).
+std::string CommonRegion(const std::string& a, const std::string& b) {
+  size_t i = 0, cut = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) {
+    if (a[i] == '/') cut = i;
+    ++i;
+  }
+  if (i == a.size() && i == b.size()) return a;
+  if ((i == a.size() && b[i] == '/') || (i == b.size() && a[i] == '/')) return a.substr(0, i);
+  return a.substr(0, cut);
 }
 
 bool HasTag(const v1::Ticket& t, v1::Ticket::Tag tag) {
@@ -32,14 +45,16 @@ bool HasTag(const v1::Ticket& t, v1::Ticket::Tag tag) {
 }  // namespace
 
 std::vector<GroundTruth::Episode> GroundTruth::Episodes(const std::vector<int64_t>& times,
-                                                        int64_t window, int min_count) {
+                                                        int64_t window, int min_count,
+                                                        int64_t quiet) {
+  if (quiet < 0) quiet = window;
   std::vector<Episode> out;
   bool active = false;
   int64_t first = 0, last = 0;
   size_t lo = 0;
   for (size_t i = 0; i < times.size(); ++i) {
     const int64_t t = times[i];
-    if (active && t > first - window && t < last + window) {
+    if (active && t > first - window && t < last + quiet) {
       out.back().members.push_back(i);
       last = std::max(last, t);
       continue;
@@ -70,6 +85,15 @@ void GroundTruth::Observe(const v1::Envelope& e) {
 
 void GroundTruth::OnTicket(const v1::Envelope& e, int64_t t) {
   const v1::Ticket& tk = e.ticket();
+  // R09: every ticket (not PRAISE) flagged 12398 or MEDIA counts once, at its
+  // first event in the stream (a ticket accepted before the stream counts at
+  // its first status change, as the rule sees it).
+  if (tk.kind() != v1::Ticket::PRAISE &&
+      (HasTag(tk, v1::Ticket::TENDENCY_12398) || HasTag(tk, v1::Ticket::MEDIA)) &&
+      flagged_tickets_.insert(tk.ticket_id()).second) {
+    flagged_[tk.customer_id()].push_back({t, e.event_id(), HasTag(tk, v1::Ticket::MEDIA)});
+    flagged_region_[tk.customer_id()] = ingest::RegionKey(e.region());
+  }
   if (tk.status() == v1::Ticket::ACCEPTED) {
     TicketTrack& tt = tickets_[tk.ticket_id()];
     tt.kind = tk.kind();
@@ -78,19 +102,22 @@ void GroundTruth::OnTicket(const v1::Envelope& e, int64_t t) {
     tt.event_ids = {e.event_id()};
     tt.accepted = t;
     tt.deadline = tk.has_deadline() ? tk.deadline().seconds() : 0;
-    if (tk.kind() == v1::Ticket::COMPLAINT) {
-      complaints_[absl::StrCat(tt.region_key, "|", v1::Ticket::Category_Name(tk.category()))]
-          .push_back({t, e.event_id()});
+    if (tk.kind() == v1::Ticket::COMPLAINT || tk.kind() == v1::Ticket::OPINION) {
+      // R13-feeder's key; a ticket without feeder only reaches R13-area.
+      const std::string key = e.region().feeder_id().empty()
+                                  ? absl::StrCat("area:", e.region().area_id())
+                                  : absl::StrCat("feeder:", e.region().feeder_id());
+      complaints_[key].push_back({t, e.event_id(), tt.region_key,
+                                  v1::Ticket::Category_Name(tk.category()),
+                                  HasTag(tk, v1::Ticket::MEDIA)});
     }
-    if (HasTag(tk, v1::Ticket::TENDENCY_12398) || HasTag(tk, v1::Ticket::MEDIA)) {
-      flagged_[tk.customer_id()].push_back({t, e.event_id()});
-      flagged_region_[tk.customer_id()] = tt.region_key;
-      if (HasTag(tk, v1::Ticket::MEDIA)) flagged_media_[tk.customer_id()] = true;
+    int city = -1;
+    if (int code = 0; absl::SimpleAtoi(e.region().city_code(), &code)) {
+      city = topology_.CityIndex(code);
     }
-    for (const SurgeWindow& w : plan_.surges) {
-      if (t >= w.from && t < w.to && e.region().city_code() == topology_.CityCode(w.city)) {
-        surge_events_[{w.city, (t - start_) / kBinSeconds}].push_back(e.event_id());
-      }
+    if (city >= 0 && t >= start_) {
+      surge_events_[{static_cast<uint32_t>(city), (t - start_) / kBinSeconds}].push_back(
+          {t, e.event_id()});
     }
     return;
   }
@@ -147,6 +174,12 @@ void GroundTruth::OnOutage(const v1::Envelope& e, int64_t t) {
     ot.first_seen = t;
   }
   ot.event_ids.push_back(e.event_id());
+  ot.important = ot.important || o.important_customer_ids_size() > 0;
+  if ((o.phase() == v1::OutageEvent::STARTED || o.phase() == v1::OutageEvent::ESTIMATE_CHANGED) &&
+      ot.active_seen < 0 && ot.restored < 0) {
+    ot.active_seen = t;
+    ot.active_start = o.has_start_time() ? o.start_time().seconds() : t;
+  }
   switch (o.phase()) {
     case v1::OutageEvent::NOTICED:
       if (o.kind() != v1::OutageEvent::FAULT)
@@ -159,7 +192,6 @@ void GroundTruth::OnOutage(const v1::Envelope& e, int64_t t) {
       ot.etr0 = o.estimated_restoration().seconds();
       if (o.kind() != v1::OutageEvent::FAULT)
         ot.coverage = static_cast<int>(o.notice_coverage_permille());
-      ot.important = o.important_customer_ids_size() > 0;
       // Area keys: the region down to the station, plus each area id.
       v1::Region r = e.region();
       r.clear_area_id();
@@ -177,33 +209,82 @@ void GroundTruth::OnOutage(const v1::Envelope& e, int64_t t) {
   }
 }
 
+void GroundTruth::ComplaintClusters() {
+  for (const auto& [key, entries] : complaints_) {
+    const bool feeder = key.starts_with("feeder:");
+    std::vector<int64_t> times;
+    for (const Complaint& c : entries) times.push_back(c.time);
+    // R13-feeder: III at 3 within 24 h; R13-area (no feeder): II at 5. Both
+    // resolve after 72 h without a complaint.
+    for (const Episode& ep : Episodes(times, kDay, feeder ? 3 : 5, 3 * kDay)) {
+      Label l;
+      l.kind = "complaint_cluster";
+      l.rule_ids = {"R13"};
+      l.warning_key = key;
+      std::set<std::string> categories;
+      std::map<std::string, std::vector<int64_t>> by_area;  // area key → complaint times
+      bool media = false;
+      l.region_key = entries[ep.members.front()].area_key;
+      for (size_t i : ep.members) {
+        const Complaint& c = entries[i];
+        l.region_key = CommonRegion(l.region_key, c.area_key);
+        categories.insert(c.category);
+        by_area[c.area_key].push_back(c.time);
+        media = media || c.media;
+        l.event_ids.push_back(c.event_id);
+      }
+      // The most frequent category (ties: the first by name) names the cluster.
+      std::map<std::string, int> per_category;
+      for (size_t i : ep.members) ++per_category[entries[i].category];
+      const auto top =
+          std::max_element(per_category.begin(), per_category.end(),
+                           [](const auto& a, const auto& b) { return a.second < b.second; });
+      l.key = absl::StrCat(l.region_key, "|", top->first);
+      l.start = T(entries[ep.members.front()].time);
+      l.end = T(entries[ep.members.back()].time);
+      l.detectable_at = T(entries[ep.raised_by].time);
+      // Orange once an area of the feeder has 5 within 24 h (its R13-area
+      // warning folds into the feeder's and lifts it); red with a MEDIA complaint.
+      l.min_grade = feeder ? v1::GRADE_III : v1::GRADE_II;
+      for (const auto& [area, t] : by_area) {
+        for (size_t i = 0, lo = 0; i < t.size(); ++i) {
+          while (t[lo] <= t[i] - kDay) ++lo;
+          if (i - lo + 1 >= 5) l.min_grade = std::max(l.min_grade, v1::GRADE_II);
+        }
+      }
+      if (media) l.min_grade = v1::GRADE_I;
+      l.description =
+          absl::StrFormat("%d complaints/opinions (%s) on %s from %d area(s) between %s and %s",
+                          ep.members.size(), absl::StrJoin(categories, ", "), key, by_area.size(),
+                          FormatLocal(l.start), FormatLocal(l.end));
+      labels_.push_back(std::move(l));
+    }
+  }
+}
+
+int64_t GroundTruth::RestoreLimit(const OutageTrack& ot) {
+  if (area_class_.empty()) {
+    for (uint32_t a = 0; a < topology_.areas().size(); ++a) {
+      area_class_[topology_.AreaId(a)] = topology_.areas()[a].cls;
+    }
+  }
+  if (ot.area_ids.empty()) return 3 * kHour;
+  for (const std::string& id : ot.area_ids) {
+    auto it = area_class_.find(id);
+    if (it == area_class_.end() || it->second == AreaClass::kUrban) return 3 * kHour;
+  }
+  return 4 * kHour;
+}
+
 std::vector<Label> GroundTruth::Finish(const std::vector<std::vector<uint32_t>>& call_bins,
                                        const Demand& demand) {
+  (void)call_bins;
   // Tickets still open past their deadline at the end of the stream.
   for (auto& [id, tt] : tickets_) {
     if (!tt.done && tt.deadline > 0 && tt.deadline < end_) Overdue(id, tt, tt.deadline);
   }
-  // R13 complaint clusters.
-  for (const auto& [key, entries] : complaints_) {
-    std::vector<int64_t> times;
-    for (const Entry& en : entries) times.push_back(en.time);
-    for (const Episode& ep : Episodes(times, kDay, 3)) {
-      Label l;
-      l.kind = "complaint_cluster";
-      l.rule_ids = {"R13"};
-      l.key = key;
-      l.region_key = key.substr(0, key.find('|'));
-      l.start = T(entries[ep.members.front()].time);
-      l.end = T(entries[ep.members.back()].time);
-      l.detectable_at = T(entries[ep.raised_by].time);
-      l.min_grade = ClusterGrade(ep.members.size());
-      for (size_t i : ep.members) l.event_ids.push_back(entries[i].event_id);
-      l.description = absl::StrFormat("%d %s complaints in area %s between %s and %s",
-                                      ep.members.size(), key.substr(key.find('|') + 1),
-                                      l.region_key, FormatLocal(l.start), FormatLocal(l.end));
-      labels_.push_back(std::move(l));
-    }
-  }
+  // R13 complaint clusters, per feeder.
+  ComplaintClusters();
   // R17 frequent outages.
   for (const auto& [key, entries] : area_outages_) {
     std::vector<int64_t> times;
@@ -213,6 +294,7 @@ std::vector<Label> GroundTruth::Finish(const std::vector<std::vector<uint32_t>>&
       l.kind = "frequent_outage";
       l.rule_ids = {"R17"};
       l.region_key = key;
+      l.warning_key = absl::StrCat("area:", key.substr(key.rfind('/') + 1));
       l.start = T(entries[ep.members.front()].time);
       l.end = T(entries[ep.members.back()].time);
       l.detectable_at = T(entries[ep.raised_by].time);
@@ -223,13 +305,37 @@ std::vector<Label> GroundTruth::Finish(const std::vector<std::vector<uint32_t>>&
       labels_.push_back(std::move(l));
     }
   }
-  // Outages: over their ETR, notice missing, important customers.
+  // Outages: long, over their ETR, notice missing, important customers.
   for (const auto& [id, ot] : outages_) {
     const int64_t last = ot.restored >= 0 ? ot.restored : end_;
+    if (ot.kind == v1::OutageEvent::FAULT && ot.active_seen >= 0) {
+      const int64_t limit = RestoreLimit(ot);
+      const int64_t detectable = std::max(ot.active_start + limit, ot.active_seen);
+      if (last - ot.active_start > limit && detectable < end_) {
+        Label l;
+        l.kind = "long_outage";
+        l.rule_ids = {"R18"};
+        l.warning_key = absl::StrCat("outage:", id);
+        l.region_key = ot.region_key;
+        l.start = T(ot.active_seen);
+        l.end = T(last);
+        l.detectable_at = T(detectable);
+        const int64_t off = last - ot.active_start;
+        l.min_grade = off > 24 * kHour  ? v1::GRADE_II
+                      : off > 8 * kHour ? v1::GRADE_III
+                                        : v1::GRADE_IV;
+        l.event_ids = ot.event_ids;
+        l.description = absl::StrFormat(
+            "fault outage %s (%d areas) off %.1f h, past the %d h restore commitment%s", id,
+            ot.area_ids.size(), off / 3600.0, limit / kHour,
+            ot.restored >= 0 ? "" : " (still off at the end)");
+        labels_.push_back(std::move(l));
+      }
+    }
     if (ot.started >= 0 && ot.etr0 < last) {
       Label l;
       l.kind = "outage_over_etr";
-      l.rule_ids = {"R18", "R02"};
+      l.rule_ids = {"R02"};
       l.region_key = ot.region_key;
       l.start = T(ot.started);
       l.end = T(last);
@@ -261,18 +367,26 @@ std::vector<Label> GroundTruth::Finish(const std::vector<std::vector<uint32_t>>&
         labels_.push_back(std::move(l));
       }
     }
-    if (ot.started >= 0 && ot.important) {
-      Label l;
-      l.kind = "important_customer_outage";
-      l.rule_ids = {"R16"};
-      l.region_key = ot.region_key;
-      l.start = T(ot.started);
-      l.end = T(last);
-      l.detectable_at = T(ot.started);
-      l.min_grade = v1::GRADE_III;
-      l.event_ids = ot.event_ids;
-      l.description = absl::StrCat("outage ", id, " has important customers in scope");
-      labels_.push_back(std::move(l));
+    if (ot.active_seen >= 0 && ot.important) {
+      const int64_t detectable = std::max(ot.active_seen, ot.active_start + 1);
+      if (detectable < end_ && detectable < last) {
+        Label l;
+        l.kind = "important_customer_outage";
+        l.rule_ids = {"R16"};
+        l.warning_key = absl::StrCat("outage:", id);
+        l.region_key = ot.region_key;
+        l.start = T(ot.active_seen);
+        l.end = T(last);
+        l.detectable_at = T(detectable);
+        const int64_t off = last - ot.active_start;
+        l.min_grade = off > 2 * kHour      ? v1::GRADE_I
+                      : off > 30 * kMinute ? v1::GRADE_II
+                                           : v1::GRADE_III;
+        l.event_ids = ot.event_ids;
+        l.description = absl::StrFormat("outage %s has important customers in scope, off %.1f h",
+                                        id, off / 3600.0);
+        labels_.push_back(std::move(l));
+      }
     }
   }
   // R09 escalation tendency per customer (30-day episodes).
@@ -283,15 +397,17 @@ std::vector<Label> GroundTruth::Finish(const std::vector<std::vector<uint32_t>>&
       Label l;
       l.kind = "escalation_12398";
       l.rule_ids = {"R09"};
+      l.warning_key = absl::StrCat("customer:", customer);
       l.region_key = flagged_region_[customer];
       l.start = T(entries[ep.members.front()].time);
       l.end = T(entries[ep.members.back()].time);
       l.detectable_at = l.start;
-      l.min_grade =
-          ep.members.size() >= 2 || flagged_media_[customer] ? v1::GRADE_I : v1::GRADE_III;
+      bool media = false;
+      for (size_t i : ep.members) media = media || entries[i].media;
+      l.min_grade = ep.members.size() >= 2 || media ? v1::GRADE_I : v1::GRADE_III;
       for (size_t i : ep.members) l.event_ids.push_back(entries[i].event_id);
-      l.description = absl::StrFormat("customer %s: %d tickets flagged 12398/media", customer,
-                                      ep.members.size());
+      l.description = absl::StrFormat("customer %s: %d tickets flagged 12398/media%s", customer,
+                                      ep.members.size(), media ? " (media)" : "");
       labels_.push_back(std::move(l));
     }
   }
@@ -316,47 +432,74 @@ std::vector<Label> GroundTruth::Finish(const std::vector<std::vector<uint32_t>>&
                                     backlog_.size(), l.region_key);
     labels_.push_back(std::move(l));
   }
-  // R20 traffic surges in the scenario's windows.
-  for (const SurgeWindow& w : plan_.surges) {
-    int64_t first = -1, last = -1;
-    double peak = 0;
-    const int64_t from = std::max(w.from, start_);
-    for (int64_t t = start_ + (from - start_) / kBinSeconds * kBinSeconds; t < std::min(w.to, end_);
-         t += kBinSeconds) {
-      const size_t bin = static_cast<size_t>((t - start_) / kBinSeconds);
-      if (bin >= call_bins[w.city].size()) break;
-      const double base = demand.BaselineRate(w.city, t) * kBinSeconds;
-      const uint32_t n = call_bins[w.city][bin];
-      if (n >= 10 && n >= 3 * base) {
-        if (first < 0) first = t;
-        last = t;
-        peak = std::max(peak, n / base);
+  // R20 traffic surges: 5-minute bins where a city's new tickets reach R20's
+  // threshold, 3x the baseline, with the model's normal-day calls of that slot
+  // as the baseline but at least R20's min_baseline (the rule's 28-day median
+  // is the observed counterpart of the model's value). Qualifying bins less
+  // than an hour apart make one incident: traffic_surge when it overlaps one
+  // of the scenario's surge windows, ticket_burst otherwise (outage call
+  // bursts, e.g. planned outages starting at 07:30).
+  {
+    struct Open {
+      int64_t first = -1, last = -1, detectable = -1;
+      double peak = 0;
+      std::pair<uint32_t, int64_t> first_bin;
+    };
+    std::map<uint32_t, Open> open;  // city → the incident being built
+    const auto close = [&](uint32_t city, const Open& o) {
+      bool scenario = false;
+      for (const SurgeWindow& w : plan_.surges) {
+        scenario = scenario || (w.city == city && o.first < w.to && o.last + kBinSeconds > w.from);
       }
-    }
-    if (first < 0) continue;
-    Label l;
-    l.kind = "traffic_surge";
-    l.rule_ids = {"R20"};
-    l.region_key = topology_.CityCode(w.city);
-    l.start = T(first);
-    l.end = T(last + kBinSeconds);
-    l.detectable_at = T(first + kBinSeconds);
-    l.min_grade = peak >= 10 ? v1::GRADE_II : peak >= 5 ? v1::GRADE_III : v1::GRADE_IV;
-    auto it = surge_events_.find({w.city, (first - start_) / kBinSeconds});
-    if (it != surge_events_.end()) {
-      for (size_t i = 0; i < it->second.size() && i < kMaxSurgeEvents; ++i) {
-        l.event_ids.push_back(it->second[i]);
+      Label l;
+      l.kind = scenario ? "traffic_surge" : "ticket_burst";
+      l.rule_ids = {"R20"};
+      l.region_key = topology_.CityCode(city);
+      l.warning_key = absl::StrCat("city:", l.region_key);
+      l.start = T(o.first);
+      l.end = T(o.last + kBinSeconds);
+      l.detectable_at = T(o.detectable);
+      l.min_grade = o.peak >= 10 ? v1::GRADE_II : o.peak >= 5 ? v1::GRADE_III : v1::GRADE_IV;
+      const std::vector<Entry>& first = surge_events_.at(o.first_bin);
+      for (size_t i = 0; i < first.size() && i < kMaxSurgeEvents; ++i) {
+        l.event_ids.push_back(first[i].event_id);
       }
+      l.description = absl::StrFormat(
+          "city %s: 5-min new tickets up to %.1fx the baseline (normal-day calls, at least %g)%s",
+          l.region_key, o.peak, kSurgeMinBaseline,
+          scenario ? ", the scenario's surge" : " (outside the scenario's surges)");
+      labels_.push_back(std::move(l));
+    };
+    for (const auto& [cb, entries] : surge_events_) {  // ordered by (city, bin)
+      const auto [city, bin] = cb;
+      const int64_t t = start_ + bin * kBinSeconds;
+      if (t >= end_) continue;
+      const double base = std::max(kSurgeMinBaseline, demand.BaselineRate(city, t) * kBinSeconds);
+      const size_t need = static_cast<size_t>(std::ceil(3 * base));
+      if (entries.size() < need) continue;
+      auto it = open.find(city);
+      if (it != open.end() && t - it->second.last > kHour) {
+        close(city, it->second);
+        open.erase(it);
+        it = open.end();
+      }
+      if (it == open.end()) {
+        Open o;
+        o.first = t;
+        o.detectable = entries[need - 1].time;
+        o.first_bin = cb;
+        it = open.emplace(city, o).first;
+      }
+      it->second.last = t;
+      it->second.peak = std::max(it->second.peak, entries.size() / base);
     }
-    l.description = absl::StrFormat("city %s: 5-min calls up to %.1fx the normal-day baseline",
-                                    l.region_key, peak);
-    labels_.push_back(std::move(l));
+    for (const auto& [city, o] : open) close(city, o);
   }
   std::stable_sort(labels_.begin(), labels_.end(), [](const Label& a, const Label& b) {
     const std::string& ea = a.event_ids.empty() ? a.region_key : a.event_ids.front();
     const std::string& eb = b.event_ids.empty() ? b.region_key : b.event_ids.front();
-    return std::tie(a.detectable_at, a.kind, a.region_key, a.key, ea) <
-           std::tie(b.detectable_at, b.kind, b.region_key, b.key, eb);
+    return std::tie(a.detectable_at, a.kind, a.region_key, a.warning_key, a.key, ea) <
+           std::tie(b.detectable_at, b.kind, b.region_key, b.warning_key, b.key, eb);
   });
   for (size_t i = 0; i < labels_.size(); ++i) {
     labels_[i].incident_id = absl::StrFormat("%s-%05d", plan_.preset, i + 1);

@@ -27,12 +27,22 @@ absl::StatusOr<absl::Time> ParseTime(const nlohmann::json& j, const char* field)
 
 }  // namespace
 
+bool RuleInFamily(const std::string& rule_id, const std::string& family) {
+  if (family.empty()) return false;
+  return rule_id == family ||
+         (rule_id.size() > family.size() && rule_id.compare(0, family.size(), family) == 0 &&
+          rule_id[family.size()] == '-');
+}
+
+std::string RuleFamily(const std::string& rule_id) { return rule_id.substr(0, rule_id.find('-')); }
+
 std::string LabelToJson(const Label& l) {
   nlohmann::ordered_json j;
   j["incident_id"] = l.incident_id;
   j["kind"] = l.kind;
   j["rule_ids"] = l.rule_ids;
   j["key"] = l.key;
+  j["warning_key"] = l.warning_key;
   j["region_key"] = l.region_key;
   j["start"] = Rfc3339(l.start);
   j["end"] = Rfc3339(l.end);
@@ -52,6 +62,7 @@ absl::StatusOr<Label> LabelFromJson(const std::string& line) {
     l.kind = j.at("kind").get<std::string>();
     l.rule_ids = j.at("rule_ids").get<std::vector<std::string>>();
     l.key = j.value("key", "");
+    l.warning_key = j.value("warning_key", "");
     l.region_key = j.value("region_key", "");
     if (j.contains("event_ids")) l.event_ids = j["event_ids"].get<std::vector<std::string>>();
     l.description = j.value("description", "");

@@ -1,9 +1,13 @@
 #include "tools/sim/score_command.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <regex>
+#include <set>
 
 #include <google/protobuf/util/json_util.h>
 
@@ -18,14 +22,19 @@ namespace vigil::sim {
 namespace {
 
 absl::StatusOr<std::vector<v1::WarningEvent>> ReadJsonLines(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the warnings file"));
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path);
+    if (!file) return absl::NotFoundError(absl::StrCat(path, ": cannot read the warnings file"));
+  }
+  std::istream& in = path == "-" ? std::cin : file;
   std::vector<v1::WarningEvent> out;
   std::string line;
   google::protobuf::util::JsonParseOptions opts;
   opts.ignore_unknown_fields = true;
   for (int n = 1; std::getline(in, line); ++n) {
-    if (line.empty()) continue;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
     v1::WarningEvent e;
     auto s = google::protobuf::util::JsonStringToMessage(line, &e, opts);
     if (!s.ok()) {
@@ -88,6 +97,34 @@ absl::StatusOr<std::vector<v1::WarningEvent>> ReadTopic(const std::string& boots
 
 }  // namespace
 
+absl::StatusOr<std::set<std::string>> RuleIdsIn(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return absl::NotFoundError(absl::StrCat(dir, ": not a directory"));
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  // Block style "  - id: R13-feeder" and flow style "- {id: R13, ...}".
+  static const std::regex kId(R"((^|[\s{,])id:\s*["']?([A-Za-z0-9_-]+))");
+  std::set<std::string> ids;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::string line;
+    while (std::getline(in, line)) {
+      const size_t hash = line.find('#');
+      if (hash != std::string::npos) line.resize(hash);
+      std::smatch m;
+      if (std::regex_search(line, m, kId)) ids.insert(m[2].str());
+    }
+  }
+  return ids;
+}
+
 absl::StatusOr<std::vector<v1::WarningEvent>> ReadWarnings(const std::string& source) {
   if (absl::StartsWith(source, "kafka://")) {
     const std::string rest = source.substr(8);
@@ -105,18 +142,23 @@ void AddScoreCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "score", "score warnings against a scenario's ground-truth labels, per rule");
   struct Args {
-    std::string labels, warnings, json_out, slack = "24h";
+    std::string labels, warnings, json_out, rules_dir, slack = "24h";
     std::vector<std::string> rules;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--labels", args->labels, "labels file written by `vigil-sim generate`")
       ->required();
   cmd->add_option("--warnings", args->warnings,
-                  "warnings: a JSON-lines file of vigil.v1.WarningEvent, or kafka://host:port/topic")
+                  "warnings: a file of vigil.v1.WarningEvent proto3-JSON lines (`vigilctl replay` "
+                  "output; '-' = stdin), or kafka://host:port/topic (binary, as vigild publishes)")
       ->required();
   cmd->add_option("--rules", args->rules,
-                  "rules to score (default: every rule that raised a warning)")
+                  "rule families to score, e.g. R13,R17 (R13 = R13, R13-feeder, R13-area, ...); "
+                  "default: every family the labels name (with --rules-dir: those in the rule set)")
       ->delimiter(',');
+  cmd->add_option("--rules-dir", args->rules_dir,
+                  "the rule directory the warnings came from: families the labels name but no "
+                  "rule in it belongs to are reported as not scored (not deployed)");
   cmd->add_option("--slack", args->slack,
                   "how far outside an incident's span a warning may be raised (e.g. 24h)");
   cmd->add_option("--json-out", args->json_out, "also write the report as JSON here");
@@ -133,10 +175,23 @@ void AddScoreCommand(CLI::App& app) {
     options.match_slack = slack;
     options.rules.insert(args->rules.begin(), args->rules.end());
     if (options.rules.empty()) {
-      for (const auto& w : *warnings) options.rules.insert(w.warning().rule_id());
+      options.rules = LabelledFamilies(*labels);
+      if (!args->rules_dir.empty()) {
+        auto deployed = RuleIdsIn(args->rules_dir);
+        if (!deployed.ok())
+          throw CLI::Error("rules-dir", std::string(deployed.status().message()), 2);
+        std::erase_if(options.rules, [&](const std::string& family) {
+          return std::none_of(deployed->begin(), deployed->end(), [&](const std::string& id) {
+            return RuleInFamily(id, family) || RuleInFamily(family, id);
+          });
+        });
+      }
     }
     const ScoreReport report = Score(*labels, *warnings, options);
-    std::cout << labels->size() << " incidents, " << warnings->size() << " warning events\n"
+    std::set<std::string> ids;
+    for (const auto& w : *warnings) ids.insert(w.warning().warning_id());
+    std::cout << labels->size() << " incidents, " << warnings->size() << " warning events ("
+              << ids.size() << " warnings)\n"
               << FormatReport(report);
     if (!args->json_out.empty()) {
       std::ofstream(args->json_out) << ReportToJson(report) << "\n";
