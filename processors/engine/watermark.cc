@@ -4,6 +4,11 @@
 
 namespace vigil::engine {
 
+void WatermarkTracker::Assign(const std::string& source, absl::Time now) {
+  Source& s = sources_[source];
+  s.last_seen = std::max(s.last_seen, now);
+}
+
 void WatermarkTracker::Observe(const std::string& source, absl::Time event_time,
                                absl::Time now) {
   Source& s = sources_[source];

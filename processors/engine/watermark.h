@@ -19,6 +19,10 @@ class WatermarkTracker {
  public:
   explicit WatermarkTracker(absl::Duration idle_timeout) : idle_timeout_(idle_timeout) {}
 
+  // The partition was assigned at wall-clock `now`: until it delivers a
+  // record or stays quiet for idle_timeout, it holds the watermark back (a
+  // backlog read partition by partition must not make the others' events late).
+  void Assign(const std::string& source, absl::Time now);
   // A record with `event_time` was read from `source` at wall-clock `now`.
   void Observe(const std::string& source, absl::Time event_time, absl::Time now);
   // The partition was revoked: it no longer holds the watermark.

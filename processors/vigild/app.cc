@@ -170,12 +170,17 @@ void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Er
                                                             : RdKafka::Topic::OFFSET_BEGINNING);
       }
       spdlog::info("assigned {}[{}] from offset {}", p->topic(), p->partition(), p->offset());
+      app_->watermark_.Assign(absl::StrCat(p->topic(), "/", p->partition()),
+                              app_->clock_->Now());
     }
     consumer->assign(partitions);
     std::lock_guard<std::mutex> lock(app_->mu_);
     app_->progress_.assigned = true;
   } else {
     spdlog::info("partitions revoked ({})", RdKafka::err2str(err));
+    for (RdKafka::TopicPartition* p : partitions) {
+      app_->watermark_.Forget(absl::StrCat(p->topic(), "/", p->partition()));
+    }
     consumer->unassign();
   }
 }

@@ -234,6 +234,23 @@ TEST(WatermarkTrackerTest, IdlePartitionDoesNotHoldWatermarkBack) {
   EXPECT_EQ(wm.Current(later), later - absl::Seconds(30));
 }
 
+TEST(WatermarkTrackerTest, AssignedPartitionHoldsWatermarkUntilItDeliversOrIdles) {
+  WatermarkTracker wm(absl::Seconds(30));
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  wm.Assign("t/0", now);
+  wm.Assign("t/1", now);
+  // A backlog: partition 0 delivers hours of events before partition 1 delivers any.
+  wm.Observe("t/0", kT0 + absl::Hours(5), now + absl::Seconds(1));
+  EXPECT_EQ(wm.Current(now + absl::Seconds(1)), absl::InfinitePast());
+  wm.Observe("t/1", kT0, now + absl::Seconds(2));
+  EXPECT_EQ(wm.Current(now + absl::Seconds(2)), kT0);
+  // An assigned partition that never delivers stops holding it after idle_timeout.
+  wm.Assign("t/2", now + absl::Seconds(3));
+  wm.Observe("t/1", kT0 + absl::Hours(1), now + absl::Seconds(40));
+  wm.Observe("t/0", kT0 + absl::Hours(6), now + absl::Seconds(40));
+  EXPECT_EQ(wm.Current(now + absl::Seconds(40)), kT0 + absl::Hours(1));
+}
+
 TEST(WatermarkTrackerTest, FreshTaskWaitsForItsPartitionsBeforeFollowingTheClock) {
   WatermarkTracker wm(absl::Seconds(30));
   const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
