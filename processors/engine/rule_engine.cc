@@ -190,8 +190,10 @@ class RuleEngine::Impl {
   // is at least the child's. Emits an update when something changed.
   void FoldChild(RuleRt& parent, const std::string& pkey, const std::string& folded, int grade,
                  int64_t t, std::vector<v1::WarningEvent>* out);
+  // `t`/`out`: the parent's timers due before t fire first (kNever: none).
   std::optional<std::string> ParentActive(const RuleRt& rt, const KeyState& ks,
-                                          RuleRt** parent, std::string* pkey);
+                                          RuleRt** parent, std::string* pkey, int64_t t,
+                                          std::vector<v1::WarningEvent>* out);
 
   const reference::ReferenceStore* ref_;
   std::vector<std::unique_ptr<RuleRt>> rules_;  // coarse region levels first, then file order
@@ -339,11 +341,11 @@ void RuleEngine::Impl::ApplyToKey(RuleRt& rt, const EventKey& k, const v1::Envel
                                   std::vector<v1::WarningEvent>* out) {
   const RuleSpec& s = *rt.spec;
   if (resolve_only && !rt.keys.contains(k.key)) return;
-  KeyState& ks = StateFor(rt, k.key, k.region);
-  FireDue(rt, k.key, ks, t, out);
-  auto it = rt.keys.find(k.key);
-  if (it == rt.keys.end()) return;  // dropped by an expiry
-  KeyState& st = it->second;
+  FireDue(rt, k.key, StateFor(rt, k.key, k.region), t, out);
+  // (An expiry that fired just now dropped the old state: the event starts a
+  // fresh one, exactly as if the watermark had expired it earlier.)
+  if (resolve_only && !rt.keys.contains(k.key)) return;
+  KeyState& st = StateFor(rt, k.key, k.region);
   MarkDirty(rt, k.key);
   if (resolve_only) {
     st.open_ended = true;
@@ -596,7 +598,9 @@ bool RuleEngine::Impl::GateOpen(const RuleRt& rt, const KeyState& ks) const {
 }
 
 std::optional<std::string> RuleEngine::Impl::ParentActive(const RuleRt& rt, const KeyState& ks,
-                                                          RuleRt** parent, std::string* pkey) {
+                                                          RuleRt** parent, std::string* pkey,
+                                                          int64_t t,
+                                                          std::vector<v1::WarningEvent>* out) {
   // The nearest ancestor along the fold_into chain with an active warning
   // over this key's region (an area folds into its station when the feeder
   // warning itself was folded there).
@@ -606,6 +610,12 @@ std::optional<std::string> RuleEngine::Impl::ParentActive(const RuleRt& rt, cons
     if (it == by_id_.end()) return std::nullopt;
     const std::string key = RegionLevelKey(ks.region, it->second->spec->key);
     auto p = it->second->keys.find(key);
+    if (!key.empty() && p != it->second->keys.end() && t != kNever) {
+      // The parent acts at its own times too: fire what was due before t, so
+      // folding does not depend on when the watermark happened to move.
+      FireDue(*it->second, key, p->second, t, out);
+      p = it->second->keys.find(key);
+    }
     if (!key.empty() && p != it->second->keys.end() && p->second.active) {
       *parent = it->second;
       *pkey = key;
@@ -665,7 +675,7 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
     if (!ks.folded_into.empty()) {
       RuleRt* parent = nullptr;
       std::string pkey;
-      if (ParentActive(rt, ks, &parent, &pkey) == ks.folded_into) {
+      if (ParentActive(rt, ks, &parent, &pkey, t, out) == ks.folded_into) {
         // Still folded; a worse child lifts the parent's grade.
         if (raise >= 0) {
           FoldChild(*parent, pkey, absl::StrCat(s.id, ":", key), std::max(raise, floor), t, out);
@@ -687,7 +697,7 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
     if (raise >= 0 && GateOpen(rt, ks)) {
       RuleRt* parent = nullptr;
       std::string pkey;
-      if (auto pid = ParentActive(rt, ks, &parent, &pkey)) {
+      if (auto pid = ParentActive(rt, ks, &parent, &pkey, t, out)) {
         ks.folded_into = *pid;
         FoldChild(*parent, pkey, absl::StrCat(s.id, ":", key), std::max(raise, floor), t, out);
       } else {
@@ -936,6 +946,14 @@ void RuleEngine::Impl::Raise(RuleRt& rt, const std::string& key, KeyState& ks, i
   std::vector<std::pair<RuleRt*, std::string>> folded;
   for (auto& child : rules_) {
     if (!FoldsInto(*child, s.id, by_id_)) continue;
+    // Children act at their own times: what was due before t fires first.
+    for (const std::string& ck : std::vector<std::string>(child->active_keys.begin(),
+                                                          child->active_keys.end())) {
+      auto c = child->keys.find(ck);
+      if (c != child->keys.end() && RegionLevelKey(c->second.region, s.key) == key) {
+        FireDue(*child, ck, c->second, t, out);
+      }
+    }
     for (const std::string& ck : child->active_keys) {
       if (RegionLevelKey(child->keys[ck].region, s.key) == key) {
         folded.emplace_back(child.get(), ck);

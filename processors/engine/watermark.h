@@ -23,6 +23,11 @@ class WatermarkTracker {
   // record or stays quiet for idle_timeout, it holds the watermark back (a
   // backlog read partition by partition must not make the others' events late).
   void Assign(const std::string& source, absl::Time now);
+  // Whether the partition has delivered a record (also before a restart).
+  bool HasDelivered(const std::string& source) const {
+    auto it = sources_.find(source);
+    return it != sources_.end() && it->second.max_event != absl::InfinitePast();
+  }
   // A record with `event_time` was read from `source` at wall-clock `now`.
   void Observe(const std::string& source, absl::Time event_time, absl::Time now);
   // The partition was revoked: it no longer holds the watermark.

@@ -170,8 +170,11 @@ void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Er
                                                             : RdKafka::Topic::OFFSET_BEGINNING);
       }
       spdlog::info("assigned {}[{}] from offset {}", p->topic(), p->partition(), p->offset());
-      app_->watermark_.Assign(absl::StrCat(p->topic(), "/", p->partition()),
-                              app_->clock_->Now());
+      const std::string source = absl::StrCat(p->topic(), "/", p->partition());
+      app_->watermark_.Assign(source, app_->clock_->Now());
+      if (!app_->watermark_.HasDelivered(source)) {
+        app_->silent_partitions_[source] = {p->topic(), p->partition()};
+      }
     }
     consumer->assign(partitions);
     std::lock_guard<std::mutex> lock(app_->mu_);
@@ -179,7 +182,9 @@ void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Er
   } else {
     spdlog::info("partitions revoked ({})", RdKafka::err2str(err));
     for (RdKafka::TopicPartition* p : partitions) {
-      app_->watermark_.Forget(absl::StrCat(p->topic(), "/", p->partition()));
+      const std::string source = absl::StrCat(p->topic(), "/", p->partition());
+      app_->watermark_.Forget(source);
+      app_->silent_partitions_.erase(source);
     }
     consumer->unassign();
   }
@@ -229,7 +234,9 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
   }
   const absl::Time event_time = absl::FromUnixSeconds(event.event_time().seconds()) +
                                 absl::Nanoseconds(event.event_time().nanos());
-  watermark_.Observe(absl::StrCat(topic, "/", msg.partition()), event_time, now);
+  const std::string source = absl::StrCat(topic, "/", msg.partition());
+  watermark_.Observe(source, event_time, now);
+  if (!silent_partitions_.empty()) silent_partitions_.erase(source);
   engine::EngineOutput out;
   engine_->AdvanceWatermark(watermark_.Current(now), &out);
   engine_->Apply(event, &out);
@@ -358,6 +365,7 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
           break;
       }
     }
+    ForgetCaughtUpSilentPartitions();
     {
       // Time moves without data: windows close and warnings resolve on the
       // watermark, which follows the wall clock when every partition is idle.
@@ -396,6 +404,32 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
     reference_consumer_.reset();
   }
   return absl::OkStatus();
+}
+
+void App::ForgetCaughtUpSilentPartitions() {
+  // An assigned partition holds the watermark back until it delivers — unless
+  // it has nothing to read (empty, or read to its end): then waiting for it
+  // until idle_timeout would only stall every window. The high watermark is
+  // the one librdkafka cached with its last fetch (no network call).
+  for (auto it = silent_partitions_.begin(); it != silent_partitions_.end();) {
+    const auto& [topic, partition] = it->second;
+    int64_t lo = 0, hi = 0;
+    bool caught_up = false;
+    if (consumer_->get_watermark_offsets(topic, partition, &lo, &hi) == RdKafka::ERR_NO_ERROR &&
+        hi >= 0) {
+      std::vector<RdKafka::TopicPartition*> tp = {RdKafka::TopicPartition::create(topic, partition)};
+      consumer_->position(tp);
+      const int64_t position = tp[0]->offset();
+      RdKafka::TopicPartition::destroy(tp);
+      caught_up = hi == lo || (position >= 0 && position >= hi);
+    }
+    if (caught_up) {
+      watermark_.Forget(it->first);
+      it = silent_partitions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 std::string App::RuleFilesSignature() const {

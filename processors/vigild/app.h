@@ -93,6 +93,9 @@ class App {
   // Applies queued reference records; `until_caught_up` reads to the end.
   absl::Status PollReference(bool until_caught_up);
   std::string RuleFilesSignature() const;
+  // Assigned partitions that never delivered stop holding the watermark once
+  // they are known to have nothing to read.
+  void ForgetCaughtUpSilentPartitions();
   void CommitToKafka(bool final = false);
 
   Config config_;
@@ -112,6 +115,8 @@ class App {
   std::unique_ptr<reference::ReferenceStore> reference_;
   std::unique_ptr<engine::RuleEngine> engine_;
   engine::WatermarkTracker watermark_;
+  // Assigned, no record delivered yet: "topic/partition" → (topic, partition).
+  std::map<std::string, std::pair<std::string, int32_t>> silent_partitions_;
   std::unique_ptr<RdKafka::KafkaConsumer> reference_consumer_;
   std::string rule_files_signature_;
   absl::Time next_rule_check_ = absl::InfinitePast();

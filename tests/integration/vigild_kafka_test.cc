@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -265,11 +266,18 @@ std::vector<v1::Envelope> ThreeCityStream() {
       r->set_province_code("370000");
       r->set_city_code(absl::StrFormat("37%02d00", city));
       r->set_county_code(absl::StrFormat("37%02d%s", city, r->county_code().substr(4)));
+      // Grid ids are unique province-wide (area keys are "area:<id>").
+      r->set_station_id(absl::StrFormat("%s-%d", r->station_id(), city));
+      r->set_area_id(absl::StrFormat("%s-%d", r->area_id(), city));
       e.set_event_id(absl::StrFormat("c%d-%s", city, e.event_id()));
       e.mutable_ticket()->set_ticket_id(absl::StrFormat("c%d-%s", city, e.ticket().ticket_id()));
       all.push_back(std::move(e));
     }
   }
+  // A live stream: produced in event-time order across the cities.
+  std::stable_sort(all.begin(), all.end(), [](const v1::Envelope& a, const v1::Envelope& b) {
+    return a.event_time().seconds() < b.event_time().seconds();
+  });
   return all;
 }
 
@@ -347,6 +355,20 @@ TEST_F(VigildOnKafka, SigkillMidStreamThenRestartEqualsUninterruptedRun) {
 
   EXPECT_EQ(actual.size(), expected.size());
   EXPECT_TRUE(actual == expected) << "warnings after a crash differ from an uninterrupted run";
+  for (const auto& [k, v] : actual) {
+    if (!expected.contains(k) || expected.at(k) != v) {
+      v1::WarningEvent we;
+      we.ParseFromString(v);
+      ADD_FAILURE() << "only after the kill: " << we.ShortDebugString();
+    }
+  }
+  for (const auto& [k, v] : expected) {
+    if (!actual.contains(k)) {
+      v1::WarningEvent we;
+      we.ParseFromString(v);
+      ADD_FAILURE() << "only uninterrupted: " << we.ShortDebugString();
+    }
+  }
   std::set<std::string> ids_a, ids_b;
   for (const auto& [k, v] : expected) ids_a.insert(k.first);
   for (const auto& [k, v] : actual) ids_b.insert(k.first);

@@ -379,6 +379,24 @@ TEST(RuleEngineTest, IdleKeysExpire) {
   EXPECT_EQ(deletes, 100);
 }
 
+TEST(RuleEngineTest, EventAfterExpiryDueCountsWhetherOrNotTheWatermarkFiredIt) {
+  const std::string yaml =
+      "rules:\n" + ComplaintRule("R", "{type: sliding, size: 1h, allowed_lateness: 0s}", "{IV: 2}");
+  std::vector<std::string> logs[2];
+  for (int run = 0; run < 2; ++run) {
+    Harness h(Rules(yaml));
+    h.Apply(Complaint("1", 0));
+    if (run == 1) h.AdvanceTo(3 * kHour);  // the expiry fires on the watermark first
+    EngineOutput out;
+    v1::Envelope e2 = Complaint("2", 3 * kHour + kMin);
+    h.engine().Apply(e2, &out);  // run 0: the expiry fires lazily, before this event
+    h.Apply(Complaint("3", 3 * kHour + 2 * kMin));
+    EXPECT_EQ(h.Grade("R", "area:T0001"), "GRADE_IV") << "run " << run;
+    logs[run] = h.log;
+  }
+  EXPECT_EQ(logs[0], logs[1]);
+}
+
 std::vector<std::string> Serialized(const EngineOutput& out) {
   std::vector<std::string> v;
   for (const auto& we : out.events) v.push_back(we.SerializeAsString());
