@@ -80,7 +80,6 @@ struct KeyState {
   int64_t last_evidence = 0;
   std::string folded_into;
   int64_t last_eval = std::numeric_limits<int64_t>::min();
-  uint32_t tag_bits = 0;
   int child_floor = -1;  // highest grade of the warnings folded into this one
   int64_t due = kNever;
 };
@@ -180,6 +179,9 @@ class RuleEngine::Impl {
   void Schedule(RuleRt& rt, const std::string& key, KeyState& ks, int64_t due);
   int64_t NextDue(RuleRt& rt, KeyState& ks, int64_t t, const rules::Thresholds& th, double value);
   int64_t Ttl(const RuleRt& rt, bool active) const;
+  // A key with no active warning can be dropped: nothing in its window, or
+  // no input for its TTL.
+  bool Idle(const RuleRt& rt, const KeyState& ks, int64_t t) const;
   void Drop(RuleRt& rt, const std::string& key);
   void MarkDirty(const RuleRt& rt, const std::string& key) {
     dirty_.emplace(rt.spec->id, key);
@@ -406,7 +408,6 @@ void RuleEngine::Impl::ApplyToKey(RuleRt& rt, const EventKey& k, const v1::Envel
     }
     return;
   }
-  st.tag_bits |= TagBits(event, *ref_);
   if (event.has_outage()) {
     const v1::OutageEvent& o = event.outage();
     if (st.open_start == 0 && s.key == KeyLevel::kOutage) {
@@ -681,10 +682,7 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
           FoldChild(*parent, pkey, absl::StrCat(s.id, ":", key), std::max(raise, floor), t, out);
         }
         // A folded key expires like any idle key (the parent keeps its grade).
-        const bool empty = ks.entries.empty() && ks.bins.empty() &&
-                           (ks.open_start == 0 || ks.open_ended);
-        if ((empty && s.measure != MeasureKind::kRateVsBaseline) ||
-            t - ks.last_activity >= Ttl(rt, false)) {
+        if (Idle(rt, ks, t)) {
           Drop(rt, key);
           return false;
         }
@@ -747,17 +745,19 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
     if (!why.empty()) Resolve(rt, key, ks, t, why, out);
   }
   // Expiry of idle keys.
-  if (!ks.active && ks.folded_into.empty()) {
-    const bool empty = ks.entries.empty() && ks.bins.empty() &&
-                       (ks.open_start == 0 || ks.open_ended);
-    if ((empty && s.measure != MeasureKind::kRateVsBaseline) ||
-        t - ks.last_activity >= Ttl(rt, false)) {
-      Drop(rt, key);
-      return false;
-    }
+  if (!ks.active && ks.folded_into.empty() && Idle(rt, ks, t)) {
+    Drop(rt, key);
+    return false;
   }
   Schedule(rt, key, ks, NextDue(rt, ks, t, th, value));
   return true;
+}
+
+bool RuleEngine::Impl::Idle(const RuleRt& rt, const KeyState& ks, int64_t t) const {
+  const bool empty =
+      ks.entries.empty() && ks.bins.empty() && (ks.open_start == 0 || ks.open_ended);
+  return (empty && rt.spec->measure != MeasureKind::kRateVsBaseline) ||
+         t - ks.last_activity >= Ttl(rt, false);
 }
 
 int64_t RuleEngine::Impl::Ttl(const RuleRt& rt, bool active) const {
@@ -1021,7 +1021,6 @@ void RuleEngine::Impl::Resolve(RuleRt& rt, const std::string& key, KeyState& ks,
   ks.active.reset();
   rt.active_keys.erase(key);
   ks.below_since = -1;
-  ks.tag_bits = 0;
   ks.child_floor = -1;
   ks.entries.clear();  // a new episode needs new evidence
   MarkDirty(rt, key);
@@ -1085,7 +1084,6 @@ std::vector<StateChange> RuleEngine::Impl::TakeDirty() {
         p.set_last_evidence_ms(ks.last_evidence);
         p.set_folded_into(ks.folded_into);
         p.set_last_eval_ms(ks.last_eval);
-        p.set_tag_bits(ks.tag_bits);
         p.set_child_floor(ks.child_floor);
         c.value = p.SerializeAsString();
       }
@@ -1135,7 +1133,6 @@ bool RuleEngine::Impl::Restore(const StateChange& rec) {
   ks.last_evidence = p.last_evidence_ms();
   ks.folded_into = p.folded_into();
   ks.last_eval = p.last_eval_ms();
-  ks.tag_bits = p.tag_bits();
   ks.child_floor = p.child_floor();
   WindowValue wv;
   const double value = Value(rt, ks, ks.last_eval, false, &wv);

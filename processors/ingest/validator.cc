@@ -173,4 +173,19 @@ std::optional<Rejection> Validate(const v1::Envelope& e, InputKind kind, absl::T
   return std::nullopt;
 }
 
+InputKind KindOfPayload(const v1::Envelope& event) {
+  switch (event.payload_case()) {
+    case v1::Envelope::kOutage:
+      return InputKind::kOutages;
+    case v1::Envelope::kRepeatCall:
+      return InputKind::kRepeatCalls;
+    default:
+      return InputKind::kTickets;
+  }
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
 }  // namespace vigil::ingest

@@ -16,6 +16,13 @@ struct ValidationOptions {
   absl::Duration max_future_skew = absl::Minutes(5);
 };
 
+// The input kind an envelope's payload belongs to (for inputs that are not
+// read from a typed topic: replay files, rule tests).
+InputKind KindOfPayload(const v1::Envelope& event);
+
+// A protobuf timestamp as absl::Time.
+absl::Time ToTime(const google::protobuf::Timestamp& ts);
+
 // Checks a decoded envelope: payload matches the topic, required fields, id
 // shapes, enum values, region codes and timestamps. `now` comes from the
 // caller's clock.

@@ -232,8 +232,7 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
     DeadLetter(msg, *why, batch, outbox);
     return;
   }
-  const absl::Time event_time = absl::FromUnixSeconds(event.event_time().seconds()) +
-                                absl::Nanoseconds(event.event_time().nanos());
+  const absl::Time event_time = ingest::ToTime(event.event_time());
   const std::string source = absl::StrCat(topic, "/", msg.partition());
   watermark_.Observe(source, event_time, now);
   if (!silent_partitions_.empty()) silent_partitions_.erase(source);

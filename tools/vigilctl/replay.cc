@@ -25,21 +25,6 @@ namespace {
 // Output is written in chunks of this size, never per line.
 constexpr size_t kOutputChunk = size_t{1} << 20;
 
-absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-ingest::InputKind KindOf(const v1::Envelope& event) {
-  switch (event.payload_case()) {
-    case v1::Envelope::kOutage:
-      return ingest::InputKind::kOutages;
-    case v1::Envelope::kRepeatCall:
-      return ingest::InputKind::kRepeatCalls;
-    default:
-      return ingest::InputKind::kTickets;
-  }
-}
-
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // One replay: the engine, its reference table and the output buffer.
@@ -100,7 +85,7 @@ class ReplayRun {
     ++summary_.events;
     std::optional<ingest::Rejection> why = ingest::Decode(line, ingest::Format::kJson, &event_);
     if (!why) {
-      why = ingest::Validate(event_, KindOf(event_), TimeOf(event_.event_time()),
+      why = ingest::Validate(event_, ingest::KindOfPayload(event_), ingest::ToTime(event_.event_time()),
                              ingest::ValidationOptions{});
     }
     if (why) {
@@ -109,7 +94,7 @@ class ReplayRun {
       Refuse(line_number, code, why->detail);
       return;
     }
-    Advance(TimeOf(event_.event_time()));
+    Advance(ingest::ToTime(event_.event_time()));
     out_.events.clear();
     out_.rejection.reset();
     engine_.Apply(event_, &out_);

@@ -19,21 +19,6 @@ namespace {
 
 constexpr char kTestFileSuffix[] = ".test.yaml";
 
-absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-ingest::InputKind KindOf(const v1::Envelope& event) {
-  switch (event.payload_case()) {
-    case v1::Envelope::kOutage:
-      return ingest::InputKind::kOutages;
-    case v1::Envelope::kRepeatCall:
-      return ingest::InputKind::kRepeatCalls;
-    default:
-      return ingest::InputKind::kTickets;
-  }
-}
-
 // An active warning as tests see it.
 struct Active {
   std::string rule;
@@ -124,7 +109,7 @@ class CaseRun {
     absl::StrAppend(&out, "\n");
     for (const v1::WarningEvent& event : emitted_) {
       const v1::Warning& w = event.warning();
-      absl::StrAppend(&out, "    ", FormatTime(TimeOf(w.updated_at())), " ",
+      absl::StrAppend(&out, "    ", FormatTime(ingest::ToTime(w.updated_at())), " ",
                       v1::WarningEvent::Type_Name(event.type()), " ", w.rule_id(), " ", w.key(),
                       " ", GradeName(w.grade()), " v", w.version(), "\n");
     }
@@ -135,7 +120,7 @@ class CaseRun {
     Advance(At(input.at));
     const std::string where = absl::StrCat("  ", input.label, " (line ", input.line, ")");
     if (auto why =
-            ingest::Validate(input.event, KindOf(input.event), TimeOf(input.event.event_time()),
+            ingest::Validate(input.event, ingest::KindOfPayload(input.event), ingest::ToTime(input.event.event_time()),
                              ingest::ValidationOptions{})) {
       return Report(input.at, absl::StrCat(where, " is not a valid event: ",
                                            std::string(ingest::ReasonCode(why->reason)), ": ",
