@@ -5,6 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "processors/common/status.h"
 #include "processors/state/rocksdb_status.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/table_properties_collectors.h"
 
 namespace vigil::state {
 namespace {
@@ -12,6 +16,10 @@ namespace {
 constexpr char kWindowCf[] = "window_state";
 constexpr char kOffsetsCf[] = "offsets";
 constexpr char kOutboxCf[] = "outbox";
+constexpr char kRecordsCf[] = "records";
+constexpr char kTimersCf[] = "timers";
+constexpr char kTimerIdsCf[] = "timer_ids";
+constexpr size_t kTimerCacheBytes = 32 << 20;
 
 std::string BigEndian(uint64_t v, int bytes) {
   std::string out(bytes, '\0');
@@ -30,6 +38,35 @@ uint64_t FromBigEndian(std::string_view s) {
 
 std::string StateKey(const std::string& rule_id, const std::string& key) {
   return rule_id + std::string(1, '\0') + key;
+}
+
+std::string RecordKey(std::string_view ns, std::string_view key) {
+  std::string out;
+  out.reserve(ns.size() + 1 + key.size());
+  out.append(ns).push_back('\0');
+  return out.append(key);
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+// The timer families are a queue: inserted anywhere, deleted from the front. Files with
+// many deletions are compacted early so the tombstones at the front do not pile up, and
+// index/filter blocks live in the block cache so table readers' memory is bounded by the
+// cache, not by the number of pending timers. `timer_ids` is read by point lookups that
+// mostly miss (every new id): a Bloom filter answers those without reading data blocks.
+rocksdb::ColumnFamilyOptions TimerFamilyOptions(std::shared_ptr<rocksdb::Cache> cache, bool bloom) {
+  rocksdb::ColumnFamilyOptions options;
+  options.table_properties_collector_factories.push_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(/*sliding_window_size=*/10000,
+                                                    /*deletion_trigger=*/5000,
+                                                    /*deletion_ratio=*/0.5));
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = std::move(cache);
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
 }
 
 }  // namespace
@@ -62,6 +99,24 @@ void StateStore::Batch::PutOffset(const TopicPartition& tp, Offset next) {
       .PermitUncheckedError();
 }
 
+void StateStore::Batch::PutRecord(std::string_view ns, std::string_view key,
+                                  std::string_view value) {
+  batch_.Put(store_->records_cf_, RecordKey(ns, key), ToSlice(value)).PermitUncheckedError();
+}
+
+void StateStore::Batch::DeleteRecord(std::string_view ns, std::string_view key) {
+  batch_.Delete(store_->records_cf_, RecordKey(ns, key)).PermitUncheckedError();
+}
+
+void StateStore::Batch::Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+                            std::string_view value) {
+  batch_.Put(cf, ToSlice(key), ToSlice(value)).PermitUncheckedError();
+}
+
+void StateStore::Batch::Delete(rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+  batch_.Delete(cf, ToSlice(key)).PermitUncheckedError();
+}
+
 uint64_t StateStore::Batch::AppendOutbox(const internal::OutboxRecord& record) {
   const uint64_t seq = next_seq_++;
   batch_.Put(store_->outbox_cf_, BigEndian(seq, 8), record.SerializeAsString())
@@ -79,12 +134,19 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& 
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
+  // Families added by later versions are created when an older store is opened
+  // (create_missing_column_families).
   rocksdb::ColumnFamilyOptions cf_options;
+  // One block cache for both timer families (data, index and filter blocks).
+  std::shared_ptr<rocksdb::Cache> timer_cache = rocksdb::NewLRUCache(kTimerCacheBytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
       {kWindowCf, cf_options},
       {kOffsetsCf, cf_options},
       {kOutboxCf, cf_options},
+      {kRecordsCf, cf_options},
+      {kTimersCf, TimerFamilyOptions(timer_cache, /*bloom=*/false)},
+      {kTimerIdsCf, TimerFamilyOptions(timer_cache, /*bloom=*/true)},
   };
   std::unique_ptr<StateStore> store(new StateStore());
   rocksdb::DB* db = nullptr;
@@ -94,6 +156,9 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& 
   store->window_cf_ = store->handles_[1];
   store->offsets_cf_ = store->handles_[2];
   store->outbox_cf_ = store->handles_[3];
+  store->records_cf_ = store->handles_[4];
+  store->timers_cf_ = store->handles_[5];
+  store->timer_ids_cf_ = store->handles_[6];
 
   // The outbox sequence continues after the newest record still queued, or
   // after the persisted high-water mark.
@@ -122,10 +187,60 @@ absl::Status StateStore::Commit(Batch& batch, bool sync) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  VIGIL_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch.batch_), "committing state batch"));
+  VIGIL_RETURN_IF_ERROR(
+      FromRocks(db_->Write(wo, batch.batch_.GetWriteBatch()), "committing state batch"));
   next_outbox_seq_ = batch.next_seq_;
   batch.batch_.Clear();
+  std::vector<std::function<void()>> on_commit;
+  on_commit.swap(batch.on_commit_);
+  for (auto& fn : on_commit) fn();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> StateStore::Get(const Batch* batch,
+                                                           rocksdb::ColumnFamilyHandle* cf,
+                                                           std::string_view key) {
+  std::string value;
+  const rocksdb::Status s = batch != nullptr
+                                ? batch->batch_.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(),
+                                                                  cf, ToSlice(key), &value)
+                                : db_->Get(rocksdb::ReadOptions(), cf, ToSlice(key), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  VIGIL_RETURN_IF_ERROR(FromRocks(s, "reading state"));
+  return value;
+}
+
+std::unique_ptr<rocksdb::Iterator> StateStore::NewIterator(const Batch* batch,
+                                                           rocksdb::ColumnFamilyHandle* cf,
+                                                           const rocksdb::ReadOptions& options) {
+  rocksdb::Iterator* base = db_->NewIterator(options, cf);
+  if (batch == nullptr || batch->empty()) return std::unique_ptr<rocksdb::Iterator>(base);
+  return std::unique_ptr<rocksdb::Iterator>(batch->batch_.NewIteratorWithBase(cf, base, &options));
+}
+
+absl::StatusOr<std::optional<std::string>> StateStore::GetRecord(const Batch* batch,
+                                                                 std::string_view ns,
+                                                                 std::string_view key) {
+  auto value = Get(batch, records_cf_, RecordKey(ns, key));
+  if (!value.ok())
+    return Annotate(value.status(),
+                    absl::StrCat("record ", std::string(ns), "/", std::string(key)));
+  return value;
+}
+
+absl::Status StateStore::ForEachRecord(
+    const Batch* batch, std::string_view ns, std::string_view key_prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+  const std::string prefix = RecordKey(ns, key_prefix);
+  rocksdb::ReadOptions options;
+  std::unique_ptr<rocksdb::Iterator> it = NewIterator(batch, records_cf_, options);
+  const size_t key_start = ns.size() + 1;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string_view k = it->key().ToStringView();
+    if (k.substr(0, prefix.size()) != prefix) break;
+    if (!fn(k.substr(key_start), it->value().ToStringView())) break;
+  }
+  return FromRocks(it->status(), absl::StrCat("reading records of ", std::string(ns)));
 }
 
 absl::Status StateStore::ForEachClusterState(
@@ -136,11 +251,13 @@ absl::Status StateStore::ForEachClusterState(
     std::string_view k = it->key().ToStringView();
     const size_t sep = k.find('\0');
     if (sep == std::string_view::npos) {
-      return absl::DataLossError(absl::StrCat("state key without rule separator: ", std::string(k)));
+      return absl::DataLossError(
+          absl::StrCat("state key without rule separator: ", std::string(k)));
     }
     internal::ClusterState state;
     if (!state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat("unreadable rule state for key ", std::string(k.substr(sep + 1))));
+      return absl::DataLossError(
+          absl::StrCat("unreadable rule state for key ", std::string(k.substr(sep + 1))));
     }
     fn(std::string(k.substr(0, sep)), std::string(k.substr(sep + 1)), state);
   }
@@ -154,7 +271,8 @@ absl::Status StateStore::ForEachRuleState(
     std::string_view k = it->key().ToStringView();
     const size_t sep = k.find('\0');
     if (sep == std::string_view::npos) {
-      return absl::DataLossError(absl::StrCat("state key without rule separator: ", std::string(k)));
+      return absl::DataLossError(
+          absl::StrCat("state key without rule separator: ", std::string(k)));
     }
     fn(std::string(k.substr(0, sep)), std::string(k.substr(sep + 1)), it->value().ToString());
   }
@@ -195,7 +313,8 @@ absl::Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
   if (seqs.empty()) return absl::OkStatus();
   rocksdb::WriteBatch batch;
   for (uint64_t seq : seqs) batch.Delete(outbox_cf_, BigEndian(seq, 8)).PermitUncheckedError();
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "deleting published outbox records");
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                   "deleting published outbox records");
 }
 
 }  // namespace vigil::state

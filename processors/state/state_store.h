@@ -4,22 +4,26 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "processors/common/types.h"
 #include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
 #include "vigil/internal/state.pb.h"
 
 namespace vigil::state {
 
-// vigild's durable state: rule state, input offsets and the outbox, written
-// together. Not thread-safe; owned by the engine thread.
+// vigild's durable state: rule state, input offsets, the outbox, generic records and
+// timers, written together. Not thread-safe; owned by the engine thread.
 class StateStore {
  public:
-  // Everything one commit changes. Applied atomically by Commit().
+  // Everything one commit changes. Applied atomically by Commit(). Reads through the
+  // store that take a batch (GetRecord, ForEachRecord, ...) see its uncommitted writes.
+  // Must not outlive the store.
   class Batch {
    public:
     void PutClusterState(const std::string& rule_id, const std::string& key,
@@ -33,16 +37,33 @@ class StateStore {
     void PutOffset(const TopicPartition& tp, Offset next);
     // Queues a record for publishing; returns its outbox sequence number.
     uint64_t AppendOutbox(const internal::OutboxRecord& record);
+    // A generic record `key` in namespace `ns` (the namespace must not contain '\0').
+    void PutRecord(std::string_view ns, std::string_view key, std::string_view value);
+    void DeleteRecord(std::string_view ns, std::string_view key);
     // The sequence number the next AppendOutbox() will return.
     uint64_t next_seq() const { return next_seq_; }
-    bool empty() const { return batch_.Count() == 0; }
+    bool empty() const { return batch_.GetWriteBatch()->Count() == 0; }
+
+    // Column-family level access for modules that keep their own families in this store
+    // (processors/timers). `cf` must be one of the store's handles.
+    void Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value);
+    void Delete(rocksdb::ColumnFamilyHandle* cf, std::string_view key);
+    // Runs `fn` on the engine thread right after this batch is durably committed; never
+    // runs if the batch is dropped or its commit fails. Callbacks run in registration order.
+    void OnCommit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
 
    private:
     friend class StateStore;
-    explicit Batch(StateStore* store, uint64_t next_seq) : store_(store), next_seq_(next_seq) {}
+    explicit Batch(StateStore* store, uint64_t next_seq)
+        : store_(store),
+          next_seq_(next_seq),
+          batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
     StateStore* store_;
     uint64_t next_seq_;
-    rocksdb::WriteBatch batch_;
+    // Mutable because RocksDB's read-your-writes reads (GetFromBatchAndDB,
+    // NewIteratorWithBase) are non-const; they do not change the batch's contents.
+    mutable rocksdb::WriteBatchWithIndex batch_;
+    std::vector<std::function<void()>> on_commit_;
   };
 
   static absl::StatusOr<std::unique_ptr<StateStore>> Open(const std::string& path);
@@ -66,6 +87,31 @@ class StateStore {
   // Removes published records (no fsync: a lost delete only republishes).
   absl::Status DeleteOutbox(const std::vector<uint64_t>& seqs);
 
+  // The value of record (ns, key), nullopt when absent. With a batch, its uncommitted
+  // writes win over the database; `batch` may be null.
+  absl::StatusOr<std::optional<std::string>> GetRecord(const Batch* batch, std::string_view ns,
+                                                       std::string_view key);
+  // Calls fn(key, value) for every record of `ns` whose key starts with `key_prefix`, in key
+  // order, over the database overlaid with `batch` (may be null). Stops when fn returns false.
+  absl::Status ForEachRecord(
+      const Batch* batch, std::string_view ns, std::string_view key_prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn);
+
+  // Column-family level access for processors/timers (see README.md for the key layout).
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* meta_cf() const { return db_->DefaultColumnFamily(); }
+  rocksdb::ColumnFamilyHandle* timers_cf() const { return timers_cf_; }
+  rocksdb::ColumnFamilyHandle* timer_ids_cf() const { return timer_ids_cf_; }
+  // Point read of `key` in `cf`, overlaid with `batch` (may be null); nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Get(const Batch* batch,
+                                                 rocksdb::ColumnFamilyHandle* cf,
+                                                 std::string_view key);
+  // An iterator over `cf` overlaid with `batch` (may be null). `options` must outlive it (it
+  // may hold iterate bounds). The batch must not be written while the iterator is in use.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(const Batch* batch,
+                                                 rocksdb::ColumnFamilyHandle* cf,
+                                                 const rocksdb::ReadOptions& options);
+
  private:
   StateStore() = default;
 
@@ -74,6 +120,9 @@ class StateStore {
   rocksdb::ColumnFamilyHandle* window_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* offsets_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* outbox_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* records_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* timers_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* timer_ids_cf_ = nullptr;
   uint64_t next_outbox_seq_ = 1;
 };
 

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -55,24 +58,36 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock* clo
 
 absl::Status App::Init() {
   // Rules first: a bad rule file stops the start before anything is touched.
-  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rule_set =
-      rules::LoadRuleDir(config_.rules_dir);
-  if (!rule_set.ok()) {
+  absl::StatusOr<ledger::RuleBundle> bundle = ledger::LoadRuleBundle(config_.rules_dir);
+  if (!bundle.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("rules in ", config_.rules_dir, ":\n", rule_set.status().message()));
+        absl::StrCat("rules in ", config_.rules_dir, ":\n", bundle.status().message()));
   }
+  const std::shared_ptr<const rules::RuleSet>* rule_set = &bundle->rules;
   rule_files_signature_ = RuleFilesSignature();
   reference_ = std::make_unique<reference::ReferenceStore>();
   if (!config_.reference_file.empty()) {
     VIGIL_RETURN_IF_ERROR(reference::LoadReferenceFile(config_.reference_file, reference_.get()));
   }
   VIGIL_RETURN_IF_ERROR(StartReferenceConsumer());
-  spdlog::info("{} rules from {}; reference data: {} areas, {} tagged customers",
-               (*rule_set)->rules.size(), config_.rules_dir, reference_->area_count(),
-               reference_->customer_count());
-  engine_ = std::make_unique<engine::RuleEngine>(*rule_set, reference_.get());
+  spdlog::info("{} window rules and {} deadline rules from {}; reference data: {} areas, {} "
+               "tagged customers",
+               (*rule_set)->rules.size(), bundle->deadlines->rules.size(), config_.rules_dir,
+               reference_->area_count(), reference_->customer_count());
+  for (int year : {absl::ToCivilYear(clock_->Now(), absl::UTCTimeZone()).year(),
+                   absl::ToCivilYear(clock_->Now(), absl::UTCTimeZone()).year() + 1}) {
+    if (!bundle->deadlines->rules.empty() && !bundle->deadlines->calendar.Covers(year)) {
+      spdlog::warn("no business calendar for {} in {}/calendars: working-day limits count "
+                   "Monday to Friday only",
+                   year, config_.rules_dir);
+    }
+  }
 
   VIGIL_ASSIGN_OR_RETURN(store_, state::StateStore::Open(config_.state_path));
+  pipeline_ = std::make_unique<ledger::Pipeline>(bundle->rules, bundle->deadlines, bundle->policy,
+                                                 reference_.get(), store_.get());
+  VIGIL_RETURN_IF_ERROR(pipeline_->Open());
+  engine::RuleEngine* engine = &pipeline_->rule_engine();
   size_t restored = 0, ignored = 0;
   std::vector<std::pair<std::string, std::string>> stale;
   const absl::Time start = clock_->Now();
@@ -86,13 +101,13 @@ absl::Status App::Init() {
           const std::string source = key.substr(std::strlen(kWatermarkPrefix));
           if (source.empty()) {
             watermark_.RestoreWatermark(absl::FromUnixMillis(ms));
-            engine_->RestoreWatermark(absl::FromUnixMillis(ms));
+            engine->RestoreWatermark(absl::FromUnixMillis(ms));
           } else {
             watermark_.Restore(source, absl::FromUnixMillis(ms), start);
           }
           return;
         }
-        if (engine_->Restore({rule_id, key, bytes})) {
+        if (engine->Restore({rule_id, key, bytes})) {
           ++restored;
         } else {
           ++ignored;
@@ -105,7 +120,7 @@ absl::Status App::Init() {
     for (const auto& [rule_id, key] : stale) cleanup.DeleteRuleState(rule_id, key);
     VIGIL_RETURN_IF_ERROR(store_->Commit(cleanup, /*sync=*/true));
   }
-  engine_->TakeDirty();  // restoring is not a change
+  engine->TakeDirty();  // restoring is not a change
   VIGIL_ASSIGN_OR_RETURN(durable_offsets_, store_->LoadOffsets());
   spdlog::info("state at {}: {} rule keys restored ({} of removed or reshaped rules dropped), "
                "{} stored input offsets",
@@ -113,6 +128,7 @@ absl::Status App::Init() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     progress_.rules_loaded = (*rule_set)->rules.size();
+    progress_.deadline_rules_loaded = bundle->deadlines->rules.size();
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -148,8 +164,10 @@ absl::Status App::Init() {
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", err));
-  const RdKafka::ErrorCode sub = consumer_->subscribe(
-      {config_.tickets.name, config_.outages.name, config_.repeat_calls.name});
+  std::vector<std::string> topics = {config_.tickets.name, config_.outages.name,
+                                     config_.repeat_calls.name};
+  if (!config_.commands.name.empty()) topics.push_back(config_.commands.name);
+  const RdKafka::ErrorCode sub = consumer_->subscribe(topics);
   if (sub != RdKafka::ERR_NO_ERROR) {
     return absl::UnavailableError(absl::StrCat("subscribing: ", RdKafka::err2str(sub)));
   }
@@ -222,6 +240,10 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
                   std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
   const std::string topic = msg.topic_name();
   pending_offsets_[{topic, Partition(msg.partition())}] = Offset(msg.offset() + 1);
+  if (topic == config_.commands.name) {
+    ProcessCommand(msg, now, batch, outbox);
+    return;
+  }
   const std::string_view bytes(static_cast<const char*>(msg.payload()), msg.len());
 
   v1::Envelope& event = event_;
@@ -237,8 +259,13 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
   watermark_.Observe(source, event_time, now);
   if (!silent_partitions_.empty()) silent_partitions_.erase(source);
   engine::EngineOutput out;
-  engine_->AdvanceWatermark(watermark_.Current(now), &out);
-  engine_->Apply(event, &out);
+  absl::Status s = pipeline_->AdvanceTo(watermark_.Current(now), now, batch, &out).status();
+  if (s.ok()) s = pipeline_->Apply(event, batch, &out);
+  if (!s.ok()) {
+    // State could not be read or written (RocksDB): stop rather than lose the event.
+    fatal_ = s;
+    return;
+  }
   EmitWarnings(out.events, batch, outbox);
   if (out.rejection) {
     if (out.rejection->reason == ingest::RejectReason::kLate) ++new_late_;
@@ -248,13 +275,60 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
   ++new_ok_;
 }
 
+void App::ProcessCommand(const RdKafka::Message& msg, absl::Time now,
+                         state::StateStore::Batch& batch,
+                         std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
+  const std::string_view bytes(static_cast<const char*>(msg.payload()), msg.len());
+  v1::WarningCommand command;
+  bool decoded = false;
+  if (config_.commands.format == ingest::Format::kJson) {
+    google::protobuf::util::JsonParseOptions options;
+    decoded = google::protobuf::util::JsonStringToMessage(
+                  google::protobuf::StringPiece(bytes.data(), bytes.size()), &command, options)
+                  .ok();
+  } else {
+    decoded = command.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  }
+  if (!decoded) {
+    DeadLetter(msg, {ingest::RejectReason::kDecodeFailed, "not a vigil.v1.WarningCommand"}, batch,
+               outbox);
+    return;
+  }
+  // The command acts at the time it was issued (deterministic on replay of
+  // the topic), never before the engine's present.
+  absl::Time at = watermark_.Current(now);
+  if (command.has_issued_at()) at = std::max(at, ingest::ToTime(command.issued_at()));
+  if (at == absl::InfinitePast()) at = now;
+  engine::EngineOutput out;
+  v1::CommandResult result;
+  if (absl::Status s = pipeline_->Command(command, at, batch, &out, &result); !s.ok()) {
+    fatal_ = s;
+    return;
+  }
+  EmitWarnings(out.events, batch, outbox);
+  if (result.accepted()) {
+    ++new_commands_ok_;
+  } else {
+    ++new_commands_rejected_;
+    spdlog::warn("command {} ({} on {} by {}) rejected: {}", command.command_id(),
+                 v1::WarningCommand::Action_Name(command.action()), command.warning_id(),
+                 command.actor(), result.reason());
+  }
+  internal::OutboxRecord r;
+  r.set_topic(config_.command_results_topic);
+  r.set_key(command.command_id());
+  r.set_value(result.SerializeAsString());
+  AddHeader(&r, "content-type", "application/x-protobuf; messageType=vigil.v1.CommandResult");
+  const uint64_t seq = batch.AppendOutbox(r);
+  outbox->emplace_back(seq, std::move(r));
+}
+
 void App::EmitWarnings(std::vector<v1::WarningEvent>& events, state::StateStore::Batch& batch,
                        std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
   for (v1::WarningEvent& we : events) {
     internal::OutboxRecord r;
     r.set_topic(config_.warnings_topic);
     r.set_key(we.warning().region().city_code());
-    we.set_ledger_seq(batch.next_seq());
     r.set_value(we.SerializeAsString());
     AddHeader(&r, "vigil-warning-id", we.warning().warning_id());
     AddHeader(&r, "vigil-version", absl::StrCat(we.warning().version()));
@@ -267,7 +341,7 @@ void App::EmitWarnings(std::vector<v1::WarningEvent>& events, state::StateStore:
 
 absl::Status App::CommitBatch(state::StateStore::Batch& batch,
                               std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
-  std::vector<engine::StateChange> changes = engine_->TakeDirty();
+  std::vector<engine::StateChange> changes = pipeline_->rule_engine().TakeDirty();
   if (pending_offsets_.empty() && outbox->empty() && changes.empty()) return absl::OkStatus();
   for (const engine::StateChange& c : changes) {
     if (c.value) {
@@ -286,6 +360,14 @@ absl::Status App::CommitBatch(state::StateStore::Batch& batch,
   for (const auto& [tp, off] : pending_offsets_) batch.PutOffset(tp, off);
   // One WriteBatch, one fsync: state, outbox and offsets agree after any crash.
   VIGIL_RETURN_IF_ERROR(store_->Commit(batch, /*sync=*/true));
+  if (config_.failpoint == "crash_after_timer_commit" &&
+      pipeline_->timers_fired() > timers_fired_at_commit_) {
+    spdlog::critical("failpoint crash_after_timer_commit: SIGKILL with {} records unpublished",
+                     outbox->size());
+    spdlog::default_logger()->flush();
+    ::kill(::getpid(), SIGKILL);
+  }
+  timers_fired_at_commit_ = pipeline_->timers_fired();
   for (const auto& [tp, off] : pending_offsets_) durable_offsets_[tp] = off;
   pending_offsets_.clear();
   // Only now may anything in this batch become visible outside.
@@ -339,7 +421,9 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
     VIGIL_RETURN_IF_ERROR(PollReference(/*until_caught_up=*/false));
     MaybeReload(reload != nullptr && reload->exchange(false), batch, &outbox);
     absl::Time now = clock_->Now();  // one clock read per record
-    const absl::Time deadline = now + config_.commit_interval;
+    // With timers still due, only take what input is already here, then fire more.
+    const absl::Time deadline =
+        now + (timer_backlog_ ? absl::Milliseconds(1) : config_.commit_interval);
     int n = 0;
     while (n < config_.max_batch_events && !stop.load()) {
       const int64_t left_ms = absl::ToInt64Milliseconds(deadline - now);
@@ -369,9 +453,12 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       // Time moves without data: windows close and warnings resolve on the
       // watermark, which follows the wall clock when every partition is idle.
       engine::EngineOutput out;
-      engine_->AdvanceWatermark(watermark_.Current(clock_->Now()), &out);
+      const absl::Time wall = clock_->Now();
+      VIGIL_ASSIGN_OR_RETURN(timer_backlog_,
+                             pipeline_->AdvanceTo(watermark_.Current(wall), wall, batch, &out));
       EmitWarnings(out.events, batch, &outbox);
     }
+    VIGIL_RETURN_IF_ERROR(fatal_);
     VIGIL_RETURN_IF_ERROR(CommitBatch(batch, &outbox));
     VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
     CommitToKafka();
@@ -380,6 +467,10 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
     progress_.events_rejected += std::exchange(new_rejected_, 0);
     progress_.warning_events += std::exchange(new_warning_events_, 0);
     progress_.events_late += std::exchange(new_late_, 0);
+    progress_.commands_accepted += std::exchange(new_commands_ok_, 0);
+    progress_.commands_rejected += std::exchange(new_commands_rejected_, 0);
+    progress_.timers_fired = pipeline_->timers_fired();
+    progress_.timers_fired_late = pipeline_->timers_fired_late();
     progress_.outbox_in_flight = publisher_->in_flight();
     if (clock_->Now() >= next_report) {
       next_report = clock_->Now() + absl::Seconds(10);
@@ -387,7 +478,8 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
           "progress: {} events ok, {} rejected ({} late), {} warning events, {} outbox in "
           "flight, {} rule keys",
           progress_.events_ok, progress_.events_rejected, progress_.events_late,
-          progress_.warning_events, progress_.outbox_in_flight, engine_->key_count());
+          progress_.warning_events, progress_.outbox_in_flight,
+          pipeline_->rule_engine().key_count());
     }
   }
   spdlog::info("stopping: draining the outbox");
@@ -434,9 +526,7 @@ void App::ForgetCaughtUpSilentPartitions() {
 std::string App::RuleFilesSignature() const {
   // Names, sizes and modification times of the rule files: cheap to poll.
   std::string sig;
-  absl::StatusOr<std::vector<std::string>> files = rules::RuleFilesIn(config_.rules_dir);
-  if (!files.ok()) return "error";
-  for (const std::string& f : *files) {
+  for (const std::string& f : ledger::RuleBundleFiles(config_.rules_dir)) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(f, ec);
     const auto mtime = std::filesystem::last_write_time(f, ec);
@@ -457,8 +547,7 @@ void App::MaybeReload(bool requested, state::StateStore::Batch& batch,
     rule_files_signature_ = sig;
   }
   if (!requested && !changed) return;
-  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> next =
-      rules::LoadRuleDir(config_.rules_dir);
+  absl::StatusOr<ledger::RuleBundle> next = ledger::LoadRuleBundle(config_.rules_dir);
   if (!next.ok()) {
     spdlog::error("rule reload rejected ({}); the running rules stay:\n{}",
                   requested ? "SIGHUP" : "files changed", std::string(next.status().message()));
@@ -467,18 +556,25 @@ void App::MaybeReload(bool requested, state::StateStore::Batch& batch,
     return;
   }
   engine::EngineOutput out;
-  const engine::ReloadReport r = engine_->Reload(*next, &out);
+  absl::StatusOr<engine::ReloadReport> report =
+      pipeline_->Reload(next->rules, next->deadlines, next->policy, batch, &out);
+  if (!report.ok()) {
+    fatal_ = report.status();
+    return;
+  }
+  const engine::ReloadReport& r = *report;
   EmitWarnings(out.events, batch, outbox);
   spdlog::info(
       "rules reloaded ({}): {} rules; unchanged {}, thresholds changed {} [{}], reset {} [{}], "
       "added {} [{}], removed {} [{}]",
-      requested ? "SIGHUP" : "files changed", (*next)->rules.size(), r.kept.size(),
+      requested ? "SIGHUP" : "files changed", next->rules->rules.size(), r.kept.size(),
       r.changed.size(), absl::StrJoin(r.changed, ","), r.reset.size(),
       absl::StrJoin(r.reset, ","), r.added.size(), absl::StrJoin(r.added, ","), r.removed.size(),
       absl::StrJoin(r.removed, ","));
   std::lock_guard<std::mutex> lock(mu_);
   ++progress_.rule_reloads;
-  progress_.rules_loaded = (*next)->rules.size();
+  progress_.rules_loaded = next->rules->rules.size();
+  progress_.deadline_rules_loaded = next->deadlines->rules.size();
 }
 
 absl::Status App::StartReferenceConsumer() {

@@ -13,6 +13,8 @@
 #include "processors/common/clock.h"
 #include "processors/common/types.h"
 #include "processors/engine/rule_engine.h"
+#include "processors/ledger/pipeline.h"
+#include "processors/ledger/rule_bundle.h"
 #include "processors/engine/watermark.h"
 #include "processors/reference/reference_store.h"
 #include "processors/rules/rule_set.h"
@@ -40,6 +42,11 @@ class App {
     uint64_t rule_reloads = 0;          // accepted reloads
     uint64_t rule_reload_failures = 0;  // rejected reloads (the old set kept running)
     size_t rules_loaded = 0;
+    size_t deadline_rules_loaded = 0;
+    uint64_t commands_accepted = 0;
+    uint64_t commands_rejected = 0;
+    uint64_t timers_fired = 0;
+    uint64_t timers_fired_late = 0;  // more than a few seconds after their due time
     bool assigned = false;
   };
 
@@ -79,6 +86,9 @@ class App {
   absl::Status Init();
   void Process(const RdKafka::Message& msg, absl::Time now, state::StateStore::Batch& batch,
                std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  void ProcessCommand(const RdKafka::Message& msg, absl::Time now,
+                      state::StateStore::Batch& batch,
+                      std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
   void DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
                   state::StateStore::Batch& batch,
                   std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
@@ -113,7 +123,13 @@ class App {
   // Engine-thread state.
   std::unique_ptr<state::StateStore> store_;
   std::unique_ptr<reference::ReferenceStore> reference_;
-  std::unique_ptr<engine::RuleEngine> engine_;
+  // Window rules, deadline rules, timers and the ledger.
+  std::unique_ptr<ledger::Pipeline> pipeline_;
+  // More timers were due than one batch fires: take input without waiting.
+  bool timer_backlog_ = false;
+  uint64_t timers_fired_at_commit_ = 0;  // for the crash_after_timer_commit failpoint
+  // A state read or write failed while processing: Run stops with it.
+  absl::Status fatal_;
   engine::WatermarkTracker watermark_;
   // Assigned, no record delivered yet: "topic/partition" → (topic, partition).
   std::map<std::string, std::pair<std::string, int32_t>> silent_partitions_;
@@ -140,6 +156,7 @@ class App {
   // Counted per event here and added to progress_ once per batch, so the hot
   // path takes no lock.
   uint64_t new_ok_ = 0, new_rejected_ = 0, new_warning_events_ = 0, new_late_ = 0;
+  uint64_t new_commands_ok_ = 0, new_commands_rejected_ = 0;
 
   // Shared with GetProgress() callers; guarded by mu_.
   mutable std::mutex mu_;

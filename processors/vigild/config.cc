@@ -140,15 +140,19 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
 
   if (const YAML::Node t = root["topics"]) {
     VIGIL_TRY(p.OnlyKeys(t, "topics",
-                         {"tickets", "outages", "repeat_calls", "warnings", "dead_letter"}));
+                         {"tickets", "outages", "repeat_calls", "warnings", "dead_letter",
+                          "commands", "command_results"}));
     VIGIL_TRY(p.Input(t["tickets"], "topics.tickets", &c.tickets));
     VIGIL_TRY(p.Input(t["outages"], "topics.outages", &c.outages));
     VIGIL_TRY(p.Input(t["repeat_calls"], "topics.repeat_calls", &c.repeat_calls));
     VIGIL_TRY(p.String(t["warnings"], "topics.warnings", &c.warnings_topic));
     VIGIL_TRY(p.String(t["dead_letter"], "topics.dead_letter", &c.dead_letter_topic));
-    std::set<std::string> names = {c.tickets.name, c.outages.name, c.repeat_calls.name,
-                                   c.warnings_topic, c.dead_letter_topic};
-    if (names.size() != 5) return p.Error(t, "topics", "every topic must have its own name");
+    VIGIL_TRY(p.Input(t["commands"], "topics.commands", &c.commands));
+    VIGIL_TRY(p.String(t["command_results"], "topics.command_results", &c.command_results_topic));
+    std::set<std::string> names = {c.tickets.name,   c.outages.name,      c.repeat_calls.name,
+                                   c.warnings_topic, c.dead_letter_topic, c.commands.name,
+                                   c.command_results_topic};
+    if (names.size() != 7) return p.Error(t, "topics", "every topic must have its own name");
   }
 
   const YAML::Node st = root["state"];

@@ -29,6 +29,10 @@ struct Config {
   InputTopic repeat_calls{"vigil.repeat-calls.v1"};
   std::string warnings_topic = "vigil.warnings.v1";
   std::string dead_letter_topic = "vigil.dead-letter.v1";
+  // Lifecycle commands (vigil.v1.WarningCommand) from the provincial desk, and
+  // one vigil.v1.CommandResult per command (keyed by command id).
+  InputTopic commands{"vigil.commands.v1"};
+  std::string command_results_topic = "vigil.command-results.v1";
   // state:
   std::string state_path;
   // engine:
@@ -44,6 +48,10 @@ struct Config {
   // reference:
   std::string reference_file;  // proto3-JSON ReferenceRecord lines loaded at start ("" = none)
   InputTopic reference_topic{"vigil.reference.v1"};  // compacted; name "" = none
+  // Fault injection for crash tests, from $VIGIL_FAILPOINT (not the file):
+  // "crash_after_timer_commit" = SIGKILL itself right after a commit that
+  // fired a timer, before publishing it.
+  std::string failpoint;
 };
 
 // Parses and validates a config file. Errors name the file, line and column

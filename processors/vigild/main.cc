@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -47,6 +48,11 @@ int main(int argc, char** argv) {
     std::cerr << "vigild: invalid config: " << config.status().message() << "\n";
     return 2;
   }
+  // Fault injection for the crash tests (tests/integration); never set in production.
+  if (const char* failpoint = std::getenv("VIGIL_FAILPOINT"); failpoint != nullptr) {
+    config->failpoint = failpoint;
+    spdlog::warn("failpoint {} armed (VIGIL_FAILPOINT)", config->failpoint);
+  }
 
   std::unique_ptr<vigil::vigild::EmbeddedKafka> kafka;
   if (embedded) {
@@ -58,7 +64,8 @@ int main(int argc, char** argv) {
     kafka = *std::move(k);
     for (const std::string& t : {config->tickets.name, config->outages.name,
                                  config->repeat_calls.name, config->warnings_topic,
-                                 config->dead_letter_topic, config->reference_topic.name}) {
+                                 config->dead_letter_topic, config->reference_topic.name,
+                                 config->commands.name, config->command_results_topic}) {
       if (t.empty()) continue;
       if (auto s = kafka->CreateTopic(t, 3); !s.ok()) {
         std::cerr << "vigild: " << s.message() << "\n";

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tests/support/kafka_client.h"
 #include "tests/support/kafka_env.h"
@@ -286,7 +288,10 @@ std::map<std::pair<std::string, uint64_t>, std::string> Distinct(
     const std::vector<Record>& records) {
   std::map<std::pair<std::string, uint64_t>, std::string> out;
   for (v1::WarningEvent we : Decode(records)) {
+    // Not content: the ledger position, and how late on the wall clock a timer
+    // fired (the same input and the same rules give the same warning either way).
     we.clear_ledger_seq();
+    we.clear_fired_late_by_ms();
     std::string bytes;
     we.SerializeToString(&bytes);
     auto [it, inserted] =
@@ -383,6 +388,203 @@ bool WaitForLog(const VigildProcess& p, const std::string& text, seconds timeout
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a file, not a wait for work
   }
   return false;
+}
+
+// Fault repairs and complaints of three cities over two days, in event-time
+// order, each ticket with its own customer: crews arrive in time, late or
+// never; complaints are contacted and replied early, late or not at all; one
+// ticket in ten is from a 12398-tendency customer (R21 shadow clocks).
+std::vector<v1::Envelope> DeadlineStream(int tickets_per_city) {
+  std::mt19937 rng(7);
+  auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int64_t t0 = 1784102400;  // 2026-07-15T08:00Z, a Wednesday
+  std::vector<v1::Envelope> all;
+  for (int city = 1; city <= 3; ++city) {
+    for (int i = 0; i < tickets_per_city; ++i) {
+      const std::string id = absl::StrFormat("c%d-t%03d", city, i);
+      const bool complaint = i % 3 == 0;
+      const bool tendency = i % 10 == 7;
+      const int64_t start = t0 + uniform(0, 36 * 3600);
+      auto event = [&](v1::Ticket::Status status, int64_t at) {
+        v1::Envelope e;
+        e.set_event_id(absl::StrCat(id, "-", v1::Ticket::Status_Name(status)));
+        e.mutable_event_time()->set_seconds(at);
+        v1::Region* r = e.mutable_region();
+        r->set_province_code("370000");
+        r->set_city_code(absl::StrFormat("37%02d00", city));
+        r->set_county_code(absl::StrFormat("37%02d02", city));
+        r->set_station_id(absl::StrFormat("S1-%d", city));
+        r->set_area_id(absl::StrFormat("A%02d-%d", i % 20, city));
+        v1::Ticket* t = e.mutable_ticket();
+        t->set_ticket_id(id);
+        t->set_kind(complaint ? v1::Ticket::COMPLAINT : v1::Ticket::FAULT_REPAIR);
+        if (complaint) t->set_category(v1::Ticket::DELAYED_RESTORATION);
+        t->set_status(status);
+        t->set_customer_id("C-" + id);
+        if (tendency) t->add_tags(v1::Ticket::TENDENCY_12398);
+        all.push_back(std::move(e));
+      };
+      event(v1::Ticket::ACCEPTED, start);
+      if (complaint) {
+        if (uniform(1, 100) > 15) event(v1::Ticket::CONTACTED, start + uniform(1, 30) * 3600);
+        if (uniform(1, 100) > 20) event(v1::Ticket::REPLIED, start + uniform(12, 96) * 3600);
+        continue;
+      }
+      const int64_t dispatched = start + uniform(1, 8) * 60;
+      event(v1::Ticket::DISPATCHED, dispatched);
+      event(v1::Ticket::UNIT_ACCEPTED, dispatched + uniform(1, 8) * 60);
+      if (uniform(1, 100) <= 20) continue;  // the crew never reports arriving
+      const int64_t arrived = start + uniform(10, 120) * 60;
+      event(v1::Ticket::ARRIVED, arrived);
+      if (uniform(1, 100) > 10) event(v1::Ticket::RESTORED, arrived + uniform(30, 300) * 60);
+    }
+  }
+  std::stable_sort(all.begin(), all.end(), [](const v1::Envelope& a, const v1::Envelope& b) {
+    return a.event_time().seconds() < b.event_time().seconds();
+  });
+  return all;
+}
+
+// The shipped deadline rules, limits, calendars and lifecycle policy, next to
+// the run's R13.
+void CopyDeadlineCatalogue(const std::filesystem::path& rules_dir) {
+  for (const char* sub : {"deadlines", "limits", "calendars", "lifecycle"}) {
+    std::filesystem::copy(std::filesystem::path(VIGIL_SOURCE_DIR) / "rules" / sub, rules_dir / sub,
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
+  }
+}
+
+// Twelve SIGKILLs while vigild works through a stream of tickets with
+// deadlines (countdowns, overdue alarms, escalations, lifecycle notices, all
+// fired by durable timers): the warning events equal those of an
+// uninterrupted run, compared by (warning id, version, content).
+TEST_F(VigildOnKafka, KillLoopWithDeadlinesEqualsUninterruptedRun) {
+  const std::vector<v1::Envelope> stream = DeadlineStream(120);
+  TestProducer producer(bootstrap_);
+  for (const v1::Envelope& e : stream) {
+    producer.Send(tickets_, e.region().city_code(), e.SerializeAsString());
+  }
+  producer.Flush();
+
+  // Uninterrupted run.
+  const std::string group_a = UniqueName("g-a");
+  const std::string config_a = WriteConfig("a", group_a, warnings_, "  max_batch_events: 20\n");
+  CopyDeadlineCatalogue(RulesDir("a"));
+  auto a = StartVigild(config_a, "a");
+  TestReader read_a(bootstrap_, {warnings_}, kPartitions);
+  ASSERT_TRUE(WaitCaughtUp(group_a, &read_a, seconds(180))) << a->Log();
+  EXPECT_EQ(a->Signal(SIGTERM), 0);
+  while (read_a.PollOnce(500)) {
+  }
+  const auto expected = Distinct(read_a.records());
+  std::map<std::string, int> by_type;
+  for (const v1::WarningEvent& we : Decode(read_a.records())) {
+    ++by_type[absl::StrCat(v1::WarningEvent::Type_Name(we.type()), " ", we.warning().rule_id())];
+  }
+  ASSERT_GT(expected.size(), 500u) << "the stream must keep the timers busy";
+  for (const char* kind : {"COUNTDOWN R01", "OVERDUE R01", "RESOLVED R01", "ESCALATED R01"}) {
+    EXPECT_GT(by_type[kind], 0) << kind << " never happened: the test would prove little";
+  }
+
+  // The same input with a SIGKILL every ~1/13 of the output, small batches.
+  const std::string warnings_b = UniqueName("it-warnings-b");
+  CreateTopics(bootstrap_, {warnings_b}, kPartitions);
+  const std::string group_b = UniqueName("g-b");
+  const std::string config_b = WriteConfig("b", group_b, warnings_b, "  max_batch_events: 5\n");
+  CopyDeadlineCatalogue(RulesDir("b"));
+  TestReader read_b(bootstrap_, {warnings_b}, kPartitions);
+  int kills = 0;
+  for (int k = 1; k <= 12; ++k) {
+    auto b = StartVigild(config_b, "b");
+    const size_t target = expected.size() * k / 13;
+    read_b.ReadUntil([&](const auto& r) { return r.size() >= target || !b->Alive(); },
+                     seconds(120));
+    ASSERT_GE(read_b.records().size(), target) << b->Log();
+    ASSERT_TRUE(WIFSIGNALED(b->Signal(SIGKILL))) << b->Log();
+    ++kills;
+  }
+  auto b = StartVigild(config_b, "b");
+  ASSERT_TRUE(WaitCaughtUp(group_b, &read_b, seconds(180))) << b->Log();
+  EXPECT_EQ(b->Signal(SIGTERM), 0);
+  while (read_b.PollOnce(500)) {
+  }
+  const auto actual = Distinct(read_b.records());
+  std::cout << "[ killloop ] " << stream.size() << " ticket events, " << kills << " kills: "
+            << expected.size() << " distinct warning events uninterrupted, "
+            << read_b.records().size() << " records (" << actual.size()
+            << " distinct) with the kills\n";
+  for (const auto& [kind, n] : by_type) std::cout << "[ killloop ]   " << kind << ": " << n << "\n";
+  EXPECT_EQ(actual.size(), expected.size());
+  int shown = 0;
+  for (const auto& [k, v] : actual) {
+    if ((!expected.contains(k) || expected.at(k) != v) && ++shown <= 5) {
+      v1::WarningEvent we;
+      we.ParseFromString(v);
+      ADD_FAILURE() << "differs or only after kills: " << we.ShortDebugString();
+    }
+  }
+  for (const auto& [k, v] : expected) {
+    if (!actual.contains(k) && ++shown <= 10) {
+      v1::WarningEvent we;
+      we.ParseFromString(v);
+      ADD_FAILURE() << "only uninterrupted: " << we.ShortDebugString();
+    }
+  }
+}
+
+// vigild dies (SIGKILL, by a failpoint) right after committing a batch in
+// which a countdown timer fired, before publishing it. After a restart the
+// countdown is published exactly once, and the timer does not fire again.
+TEST_F(VigildOnKafka, KilledBetweenTimerCommitAndPublishPublishesTheNoticeOnce) {
+  const std::string name = "fp";
+  const std::string group = UniqueName("g-fp");
+  const std::string config = WriteConfig(name, group, warnings_);
+  CopyDeadlineCatalogue(RulesDir(name));
+  // One fault repair; a later ticket of the same city moves event time past
+  // its 70 % countdown point (31.5 min of 45).
+  const std::vector<v1::Envelope> stream = DeadlineStream(1);
+  v1::Envelope accepted = stream.front();
+  ASSERT_EQ(accepted.ticket().kind(), v1::Ticket::COMPLAINT);  // i == 0 is a complaint
+  accepted.mutable_ticket()->set_kind(v1::Ticket::FAULT_REPAIR);
+  accepted.mutable_ticket()->clear_category();
+  accepted.set_event_id("fp-accepted");
+  v1::Envelope later = accepted;
+  later.set_event_id("fp-other");
+  later.mutable_ticket()->set_ticket_id("other");
+  later.mutable_ticket()->set_status(v1::Ticket::DISPATCHED);  // starts no clock of its own
+  later.mutable_event_time()->set_seconds(accepted.event_time().seconds() + 40 * 60);
+  TestProducer producer(bootstrap_);
+  producer.Send(tickets_, accepted.region().city_code(), accepted.SerializeAsString());
+  producer.Send(tickets_, later.region().city_code(), later.SerializeAsString());
+  producer.Flush();
+
+  ::setenv("VIGIL_FAILPOINT", "crash_after_timer_commit", 1);
+  auto first = StartVigild(config, name);
+  ::unsetenv("VIGIL_FAILPOINT");
+  ASSERT_TRUE(WaitForLog(*first, "failpoint crash_after_timer_commit", seconds(60)))
+      << first->Log();
+  const int status = first->Signal(SIGKILL);  // reaps it (it killed itself already)
+  ASSERT_TRUE(WIFSIGNALED(status)) << first->Log();
+  TestReader reader(bootstrap_, {warnings_}, kPartitions);
+  EXPECT_FALSE(reader.PollOnce(1000)) << "nothing may be published before the restart";
+
+  auto second = StartVigild(config, name);
+  reader.ReadUntil([](const auto& r) { return !r.empty(); }, seconds(60));
+  ASSERT_TRUE(WaitCaughtUp(group, &reader, seconds(60))) << second->Log();
+  EXPECT_EQ(second->Signal(SIGTERM), 0);
+  while (reader.PollOnce(500)) {
+  }
+  int countdowns = 0;
+  for (const v1::WarningEvent& we : Decode(reader.records())) {
+    if (we.warning().rule_id() == "R01" && we.timer().kind() == v1::TimerRecord::COUNTDOWN) {
+      ++countdowns;
+      EXPECT_EQ(we.type(), v1::WarningEvent::RAISED);
+      EXPECT_EQ(we.warning().version(), 1u);
+      EXPECT_EQ(we.warning().key(), "ticket:" + accepted.ticket().ticket_id());
+    }
+  }
+  EXPECT_EQ(countdowns, 1) << second->Log();
 }
 
 // Rule files are replaced twice while events flow: a broken set is rejected
@@ -539,11 +741,13 @@ TEST_F(VigildOnKafka, ReplayAndVigildGiveTheSameWarnings) {
       v1::WarningEvent we;
       ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &we).ok()) << line;
       we.clear_ledger_seq();
+      we.clear_fired_late_by_ms();
       from_replay[{we.warning().warning_id(), we.warning().version()}] = we.SerializeAsString();
     }
   }
   for (v1::WarningEvent we : Decode(reader.records())) {
     we.clear_ledger_seq();
+    we.clear_fired_late_by_ms();
     from_vigild[{we.warning().warning_id(), we.warning().version()}] = we.SerializeAsString();
   }
   std::cout << "[ replay   ] " << n << " tickets: " << from_vigild.size()

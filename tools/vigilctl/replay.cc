@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <filesystem>
 #include <memory>
 #include <utility>
 
@@ -9,6 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "processors/engine/rule_engine.h"
+#include "processors/ledger/pipeline.h"
+#include "processors/ledger/rule_bundle.h"
+#include "processors/state/state_store.h"
 #include "processors/ingest/decoder.h"
 #include "processors/ingest/rejection.h"
 #include "processors/ingest/validator.h"
@@ -16,6 +20,7 @@
 #include "processors/reference/reference_store.h"
 #include "processors/rules/rule_set.h"
 #include "tools/vigilctl/rules_check.h"
+#include "tools/vigilctl/scratch_dir.h"
 #include "vigil/v1/reference.pb.h"
 #include "vigil/v1/warning.pb.h"
 
@@ -24,22 +29,32 @@ namespace {
 
 // Output is written in chunks of this size, never per line.
 constexpr size_t kOutputChunk = size_t{1} << 20;
+// The pipeline's state (clocks, timers, ledger) is committed to the scratch
+// RocksDB every this many input lines, without fsync.
+constexpr int kCommitEvery = 2000;
+
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // One replay: the engine, its reference table and the output buffer.
 class ReplayRun {
  public:
-  ReplayRun(const ReplayOptions& options, std::shared_ptr<const rules::RuleSet> rules,
-            std::unique_ptr<reference::ReferenceStore> reference, std::ostream& output,
+  ReplayRun(const ReplayOptions& options, ledger::RuleBundle bundle,
+            std::unique_ptr<reference::ReferenceStore> reference,
+            std::unique_ptr<state::StateStore> store, std::ostream& output,
             std::ostream* diagnostics)
       : options_(options),
         reference_(std::move(reference)),
-        engine_(std::move(rules), reference_.get()),
+        store_(std::move(store)),
+        pipeline_(std::move(bundle.rules), std::move(bundle.deadlines), std::move(bundle.policy),
+                  reference_.get(), store_.get()),
+        batch_(store_->NewBatch()),
         output_(output),
         diagnostics_(diagnostics) {
     buffer_.reserve(kOutputChunk + 4096);
   }
+
+  absl::Status Open() { return pipeline_.Open(); }
 
   void Line(std::string_view line, uint64_t line_number) {
     if (IsReferenceLine(line)) {
@@ -51,6 +66,8 @@ class ReplayRun {
 
   absl::Status Finish() {
     if (options_.until.has_value()) Advance(*options_.until);
+    if (status_.ok()) status_ = store_->Commit(batch_, /*sync=*/false);
+    if (!status_.ok()) return status_;
     Flush();
     output_.flush();
     if (!output_) return absl::DataLossError("writing the warning events failed");
@@ -97,7 +114,7 @@ class ReplayRun {
     Advance(ingest::ToTime(event_.event_time()));
     out_.events.clear();
     out_.rejection.reset();
-    engine_.Apply(event_, &out_);
+    if (status_.ok()) status_ = pipeline_.Apply(event_, batch_, &out_);
     if (out_.rejection.has_value()) {
       if (out_.rejection->reason == ingest::RejectReason::kLate) {
         ++summary_.late;
@@ -108,19 +125,34 @@ class ReplayRun {
       }
     }
     Emit();
+    if (++since_commit_ >= kCommitEvery && status_.ok()) {
+      since_commit_ = 0;
+      status_ = store_->Commit(batch_, /*sync=*/false);
+      batch_ = store_->NewBatch();
+    }
   }
 
+  // Moves event time to `t`: windows close and every timer due before `t`
+  // fires, in due order.
   void Advance(absl::Time t) {
-    if (t <= engine_.watermark()) return;
-    out_.events.clear();
-    out_.rejection.reset();
-    engine_.AdvanceWatermark(t, &out_);
-    Emit();
+    if (t <= watermark_) return;
+    watermark_ = t;
+    bool more = true;
+    while (more && status_.ok()) {
+      out_.events.clear();
+      out_.rejection.reset();
+      absl::StatusOr<bool> r = pipeline_.AdvanceTo(t, t, batch_, &out_);
+      if (!r.ok()) {
+        status_ = r.status();
+        return;
+      }
+      more = *r;
+      Emit();
+    }
   }
 
   void Emit() {
     for (v1::WarningEvent& event : out_.events) {
-      event.set_ledger_seq(++ledger_seq_);
       ++summary_.warning_events[v1::WarningEvent::Type_Name(event.type())];
       warning_ids_.insert(event.warning().warning_id());
       json_.clear();
@@ -139,13 +171,17 @@ class ReplayRun {
 
   const ReplayOptions& options_;
   std::unique_ptr<reference::ReferenceStore> reference_;
-  engine::RuleEngine engine_;
+  std::unique_ptr<state::StateStore> store_;
+  ledger::Pipeline pipeline_;
+  state::StateStore::Batch batch_;
+  absl::Status status_;
+  absl::Time watermark_ = absl::InfinitePast();
+  int since_commit_ = 0;
   std::ostream& output_;
   std::ostream* diagnostics_;
 
   ReplaySummary summary_;
   int reported_ = 0;
-  uint64_t ledger_seq_ = 0;
   absl::flat_hash_set<std::string> warning_ids_;
   // Reused per line.
   v1::Envelope event_;
@@ -177,10 +213,28 @@ absl::StatusOr<ReplaySummary> Replay(const ReplayOptions& options, std::istream&
                                      std::ostream& output, std::ostream* diagnostics,
                                      const Clock& clock) {
   const absl::Time started = clock.Now();
-  auto rule_files = ExpandRulePaths(options.rules);
-  if (!rule_files.ok()) return rule_files.status();
-  auto rule_set = rules::LoadRuleFiles(*rule_files);
-  if (!rule_set.ok()) return rule_set.status();
+  // One rules directory: everything in it (window and deadline rules, limits,
+  // calendars, lifecycle policy). Otherwise window rule files only.
+  ledger::RuleBundle bundle;
+  std::error_code ec;
+  if (options.rules.size() == 1 && std::filesystem::is_directory(options.rules[0], ec)) {
+    absl::StatusOr<ledger::RuleBundle> loaded = ledger::LoadRuleBundle(options.rules[0]);
+    if (!loaded.ok()) return loaded.status();
+    bundle = *std::move(loaded);
+  } else {
+    auto rule_files = ExpandRulePaths(options.rules);
+    if (!rule_files.ok()) return rule_files.status();
+    auto rule_set = rules::LoadRuleFiles(*rule_files);
+    if (!rule_set.ok()) return rule_set.status();
+    bundle.rules = *std::move(rule_set);
+    bundle.deadlines = std::make_shared<engine::DeadlineSet>();
+    bundle.policy =
+        std::make_shared<const lifecycle::LifecyclePolicy>(lifecycle::LifecyclePolicy::Default());
+  }
+  ScratchDir scratch;
+  if (scratch.path().empty()) return absl::InternalError("cannot create a scratch directory");
+  auto store = state::StateStore::Open(scratch.path() + "/state");
+  if (!store.ok()) return store.status();
 
   auto reference = std::make_unique<reference::ReferenceStore>();
   for (const std::string& path : options.reference_files) {
@@ -188,7 +242,9 @@ absl::StatusOr<ReplaySummary> Replay(const ReplayOptions& options, std::istream&
   }
   const uint64_t preloaded = reference->area_count() + reference->customer_count();
 
-  ReplayRun run(options, *std::move(rule_set), std::move(reference), output, diagnostics);
+  ReplayRun run(options, std::move(bundle), std::move(reference), *std::move(store), output,
+                diagnostics);
+  if (auto s = run.Open(); !s.ok()) return s;
   run.summary().reference_records = preloaded;
   run.summary().load = clock.Now() - started;
   std::string line;

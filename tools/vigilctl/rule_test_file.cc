@@ -199,7 +199,8 @@ struct Parser {
   absl::Status ParseInput(const YAML::Node& node, int test_index, int input_index,
                           RuleTestCase* test);
   absl::StatusOr<Expectation> ParseExpectation(const YAML::Node& node);
-  absl::StatusOr<std::vector<WarningMatcher>> ParseMatchers(const YAML::Node& node);
+  absl::StatusOr<std::vector<WarningMatcher>> ParseMatchers(const YAML::Node& node,
+                                                          bool events = false);
   absl::StatusOr<absl::Duration> ParseAt(const YAML::Node& node);
 };
 
@@ -419,13 +420,33 @@ absl::Status Parser::ParseInput(const YAML::Node& node, int test_index, int inpu
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<WarningMatcher>> Parser::ParseMatchers(const YAML::Node& node) {
+absl::StatusOr<std::vector<WarningMatcher>> Parser::ParseMatchers(const YAML::Node& node,
+                                                                 bool events) {
   if (!node.IsSequence()) return error(node, "expected a list of {rule, key, grade}");
   std::vector<WarningMatcher> out;
   for (const auto& m : node) {
     if (!m.IsMap()) return error(m, "a warning is a map {rule, key, grade}");
-    if (auto s = CheckKeys(m, {"rule", "key", "grade"}, "a warning", error); !s.ok()) return s;
+    if (events) {
+      if (auto s = CheckKeys(m, {"type", "rule", "key", "grade"}, "a warning event", error);
+          !s.ok()) {
+        return s;
+      }
+    } else if (auto s = CheckKeys(m, {"rule", "key", "grade"}, "a warning", error); !s.ok()) {
+      return s;
+    }
     WarningMatcher matcher;
+    if (const YAML::Node type = m["type"]) {
+      auto t = ScalarOf(type, "type", error);
+      if (!t.ok()) return t.status();
+      v1::WarningEvent::Type parsed;
+      if (!v1::WarningEvent::Type_Parse(*t, &parsed) ||
+          parsed == v1::WarningEvent::TYPE_UNSPECIFIED) {
+        return error(type, absl::StrCat("type must be RAISED, UPDATED, ESCALATED, RESOLVED, "
+                                        "COUNTDOWN, OVERDUE or REOPENED, not \"",
+                                        *t, "\""));
+      }
+      matcher.type = parsed;
+    }
     const YAML::Node rule = m["rule"];
     if (!rule) return error(m, "a warning needs `rule`");
     auto rule_id = ScalarOf(rule, "rule", error);
@@ -450,7 +471,8 @@ absl::StatusOr<std::vector<WarningMatcher>> Parser::ParseMatchers(const YAML::No
 
 absl::StatusOr<Expectation> Parser::ParseExpectation(const YAML::Node& node) {
   if (!node.IsMap()) return error(node, "an expectation is a map {at, warnings, absent}");
-  if (auto s = CheckKeys(node, {"at", "warnings", "absent"}, "an expectation", error); !s.ok()) {
+  if (auto s = CheckKeys(node, {"at", "warnings", "absent", "events"}, "an expectation", error);
+      !s.ok()) {
     return s;
   }
   Expectation e;
@@ -462,7 +484,15 @@ absl::StatusOr<Expectation> Parser::ParseExpectation(const YAML::Node& node) {
   e.at = *offset;
   const YAML::Node warnings = node["warnings"];
   const YAML::Node absent = node["absent"];
-  if (!warnings && !absent) return error(node, "expectation: give `warnings` (exact) or `absent`");
+  const YAML::Node events = node["events"];
+  if (!warnings && !absent && !events) {
+    return error(node, "expectation: give `warnings` (exact), `absent` or `events`");
+  }
+  if (events) {
+    auto matchers = ParseMatchers(events, /*events=*/true);
+    if (!matchers.ok()) return matchers.status();
+    e.events = *std::move(matchers);
+  }
   if (warnings) {
     auto matchers = ParseMatchers(warnings);
     if (!matchers.ok()) return matchers.status();

@@ -28,6 +28,7 @@ struct TestEvent {
 
 // Matches active warnings: rule id, and the key and grade when given.
 struct WarningMatcher {
+  std::optional<v1::WarningEvent::Type> type;  // `events` matchers only
   std::string rule;
   std::optional<std::string> key;
   std::optional<v1::Grade> grade;
@@ -40,6 +41,9 @@ struct Expectation {
   std::optional<std::vector<WarningMatcher>> warnings;
   // None of these may be active.
   std::vector<WarningMatcher> absent;
+  // When set: exactly these warning events, in order, since the previous
+  // expectation (countdown and overdue notices, raises, resolutions).
+  std::optional<std::vector<WarningMatcher>> events;
   int line = 0;
 };
 

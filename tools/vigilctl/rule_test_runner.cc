@@ -9,10 +9,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "processors/deadlines/deadline_parser.h"
+#include "processors/engine/deadline_engine.h"
 #include "processors/engine/rule_engine.h"
+#include "processors/state/state_store.h"
+#include "processors/timers/timer_store.h"
 #include "processors/ingest/rejection.h"
 #include "processors/ingest/validator.h"
 #include "tools/vigilctl/rules_check.h"
+#include "tools/vigilctl/scratch_dir.h"
 
 namespace vigil::vigilctl {
 namespace {
@@ -39,6 +44,21 @@ bool Matches(const WarningMatcher& m, const Active& a) {
   return m.rule == a.rule && (!m.key || *m.key == a.key) && (!m.grade || *m.grade == a.grade);
 }
 
+std::string DescribeEvent(const WarningMatcher& m) {
+  return absl::StrCat(m.type ? v1::WarningEvent::Type_Name(*m.type) : "(any type)", " ",
+                      Describe(m));
+}
+
+std::string DescribeEvent(const v1::WarningEvent& e) {
+  return absl::StrCat(v1::WarningEvent::Type_Name(e.type()), " ", e.warning().rule_id(), " ",
+                      e.warning().key(), " ", GradeName(e.warning().grade()));
+}
+
+bool MatchesEvent(const WarningMatcher& m, const v1::WarningEvent& e) {
+  return (!m.type || *m.type == e.type()) &&
+         Matches(m, Active{e.warning().rule_id(), e.warning().key(), e.warning().grade()});
+}
+
 // "   label: first\n          second\n", labels right-aligned at kWidth.
 void AppendList(std::string* out, const std::string& label, const std::vector<std::string>& items) {
   constexpr size_t kWidth = 13;
@@ -60,6 +80,17 @@ class CaseRun {
       : loaded_(loaded), test_(test), engine_(loaded.rules, loaded.reference.get()) {}
 
   std::optional<std::string> Run() {
+    if (!loaded_.deadlines->rules.empty()) {
+      // Deadline rules keep their clocks and timers in RocksDB, as in vigild.
+      if (scratch_.path().empty()) return "FAIL: cannot create a scratch directory\n";
+      auto store = state::StateStore::Open(scratch_.path() + "/state");
+      if (!store.ok()) return absl::StrCat("FAIL: ", store.status().message(), "\n");
+      store_ = *std::move(store);
+      timers_ = std::make_unique<timers::TimerStore>(store_.get());
+      deadline_engine_ = std::make_unique<engine::DeadlineEngine>(
+          loaded_.deadlines, loaded_.reference.get(), store_.get(), timers_.get());
+      batch_ = std::make_unique<state::StateStore::Batch>(store_->NewBatch());
+    }
     std::vector<bool> done(test_.inputs.size(), false);
     for (const Expectation& e : test_.expect) {
       for (size_t i = 0; i < test_.inputs.size(); ++i) {
@@ -94,6 +125,26 @@ class CaseRun {
     engine::EngineOutput out;
     engine_.AdvanceWatermark(t, &out);
     Collect(out);
+    if (!deadline_engine_ || !status_.ok()) return;
+    // Every clock step due before `t`, in due order (as vigild's timers fire).
+    for (;;) {
+      auto due = timers_->PopDue(*batch_, t - absl::Milliseconds(1), 100);
+      if (!due.ok()) {
+        status_ = due.status();
+        return;
+      }
+      for (const timers::Timer& timer : *due) {
+        internal::TimerPayload payload;
+        payload.ParseFromString(timer.payload);
+        if (payload.target() != internal::TimerPayload::CLOCK) continue;
+        if (auto s = deadline_engine_->Fire(payload, timer.due, *batch_, &out.events); !s.ok()) {
+          status_ = s;
+          return;
+        }
+        Collect(out);
+      }
+      if (due->size() < 100) break;
+    }
   }
 
   std::string Header(absl::Duration at) const {
@@ -129,6 +180,13 @@ class CaseRun {
     engine::EngineOutput out;
     engine_.Apply(input.event, &out);
     Collect(out);
+    if (deadline_engine_ && status_.ok()) {
+      status_ = deadline_engine_->Apply(input.event, *batch_, &out.events);
+      Collect(out);
+    }
+    if (!status_.ok()) {
+      return Report(input.at, absl::StrCat(where, ": state error: ", status_.message(), "\n"));
+    }
     const bool late =
         out.rejection.has_value() && out.rejection->reason == ingest::RejectReason::kLate;
     if (out.rejection.has_value() && !late) {
@@ -152,6 +210,16 @@ class CaseRun {
     std::vector<Active> active;
     for (const v1::Warning& w : engine_.ActiveWarnings()) {
       active.push_back(Active{w.rule_id(), w.key(), w.grade()});
+    }
+    if (deadline_engine_) {
+      auto clocks = status_.ok() ? deadline_engine_->ActiveWarnings(batch_.get())
+                                 : absl::StatusOr<std::vector<v1::Warning>>(status_);
+      if (!clocks.ok()) {
+        return Report(e.at, absl::StrCat("  state error: ", clocks.status().message(), "\n"));
+      }
+      for (const v1::Warning& w : *clocks) {
+        active.push_back(Active{w.rule_id(), w.key(), w.grade()});
+      }
     }
     std::sort(active.begin(), active.end(), [](const Active& a, const Active& b) {
       return std::tie(a.rule, a.key, a.grade) < std::tie(b.rule, b.key, b.grade);
@@ -196,6 +264,22 @@ class CaseRun {
       }
     }
     if (!present.empty()) AppendList(&body, "not absent:", present);
+    if (e.events) {
+      const std::vector<v1::WarningEvent> since(emitted_.begin() + checked_events_,
+                                                emitted_.end());
+      bool same = since.size() == e.events->size();
+      for (size_t i = 0; same && i < since.size(); ++i) {
+        same = MatchesEvent((*e.events)[i], since[i]);
+      }
+      if (!same) {
+        std::vector<std::string> expected, got_events;
+        for (const WarningMatcher& m : *e.events) expected.push_back(DescribeEvent(m));
+        for (const v1::WarningEvent& ev : since) got_events.push_back(DescribeEvent(ev));
+        AppendList(&body, "events:", expected);
+        AppendList(&body, "got events:", got_events);
+      }
+    }
+    checked_events_ = emitted_.size();
     if (body.empty()) return std::nullopt;
     return Report(e.at, absl::StrCat("  expectation at line ", e.line, "\n", body));
   }
@@ -204,6 +288,14 @@ class CaseRun {
   const RuleTestCase& test_;
   engine::RuleEngine engine_;
   std::vector<v1::WarningEvent> emitted_;
+  size_t checked_events_ = 0;  // emitted_ before this were matched by an earlier `events`
+  // Deadline rules only.
+  ScratchDir scratch_;
+  std::unique_ptr<state::StateStore> store_;
+  std::unique_ptr<timers::TimerStore> timers_;
+  std::unique_ptr<engine::DeadlineEngine> deadline_engine_;
+  std::unique_ptr<state::StateStore::Batch> batch_;
+  absl::Status status_;
 };
 
 // Test files named by the arguments: a DIR stands for its *.test.yaml.
@@ -245,12 +337,40 @@ absl::StatusOr<LoadedTestFile> LoadTestFile(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": rule_files: ", rule_files.status().message()));
   }
-  auto rules = rules::LoadRuleFiles(*rule_files);
+  // Files in a `deadlines/` directory are deadline rules; they are timed by
+  // the limits and calendars of the same rules directory.
+  std::vector<std::string> window_files, deadline_files;
+  for (const std::string& f : *rule_files) {
+    (std::filesystem::path(f).parent_path().filename() == "deadlines" ? deadline_files
+                                                                      : window_files)
+        .push_back(f);
+  }
+  auto rules = rules::LoadRuleFiles(window_files);
   if (!rules.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the rule files do not load:\n", rules.status().message()));
   }
   loaded.rules = *std::move(rules);
+  auto deadlines = std::make_shared<engine::DeadlineSet>();
+  if (!deadline_files.empty()) {
+    const std::filesystem::path root =
+        std::filesystem::path(deadline_files[0]).parent_path().parent_path();
+    auto table = deadlines::TimeLimitTable::Load((root / "limits" / "time_limits.yaml").string());
+    if (!table.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", table.status().message()));
+    deadlines->table = *std::move(table);
+    auto calendar = deadlines::BusinessCalendar::LoadDir((root / "calendars").string());
+    if (!calendar.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", calendar.status().message()));
+    }
+    deadlines->calendar = *std::move(calendar);
+    auto parsed = deadlines::LoadDeadlineRules(deadline_files, deadlines->table);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": the deadline rule files do not load:\n", parsed.status().message()));
+    }
+    deadlines->rules = *std::move(parsed);
+  }
+  loaded.deadlines = std::move(deadlines);
 
   loaded.reference = std::make_unique<reference::ReferenceStore>();
   for (const std::string& ref : loaded.file.reference_files) {

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "processors/reference/reference_store.h"
+#include "processors/engine/deadline_engine.h"
 #include "processors/rules/rule_set.h"
 #include "tools/vigilctl/rule_test_file.h"
 
@@ -27,6 +28,9 @@ namespace vigil::vigilctl {
 struct LoadedTestFile {
   RuleTestFile file;
   std::shared_ptr<const rules::RuleSet> rules;
+  // Deadline rules among rule_files (files in a `deadlines/` directory), with
+  // the time-limit table and calendars of that rules directory.
+  std::shared_ptr<const engine::DeadlineSet> deadlines;
   std::unique_ptr<reference::ReferenceStore> reference;
 };
 

@@ -3,11 +3,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include "rocksdb/db.h"
 
 namespace vigil::state {
 namespace {
@@ -77,6 +83,25 @@ class StateStoreTest : public ::testing::Test {
       for (const auto& [seq, rec] : *outbox) seqs.push_back(seq);
     }
     return seqs;
+  }
+
+  std::optional<std::string> Record(const StateStore::Batch* batch, std::string_view ns,
+                                    std::string_view key) {
+    auto value = store_->GetRecord(batch, ns, key);
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.ok() ? *value : std::nullopt;
+  }
+  // "key=value" of every record of `ns` under `prefix`, in iteration order.
+  std::vector<std::string> Records(const StateStore::Batch* batch, std::string_view ns,
+                                   std::string_view prefix, size_t stop_after = 1000) {
+    std::vector<std::string> out;
+    const absl::Status s =
+        store_->ForEachRecord(batch, ns, prefix, [&](std::string_view key, std::string_view value) {
+          out.push_back(std::string(key) + "=" + std::string(value));
+          return out.size() < stop_after;
+        });
+    EXPECT_TRUE(s.ok()) << s;
+    return out;
   }
 
   std::filesystem::path dir_;
@@ -243,6 +268,135 @@ TEST_F(StateStoreTest, UncommittedBatchLeavesNothing) {
   EXPECT_TRUE(offsets->empty());
   EXPECT_TRUE(OutboxSeqs().empty());
   EXPECT_EQ(store_->NewBatch().next_seq(), 1u);
+}
+
+// Committed records read back by namespace and key, also after reopening; absent ones are nullopt.
+TEST_F(StateStoreTest, RecordsPutGetDelete) {
+  StateStore::Batch batch = store_->NewBatch();
+  batch.PutRecord("tickets", "T1", "v1");
+  batch.PutRecord("tickets", "T2", std::string("a\0b", 3));
+  batch.PutRecord("owners", "T1", "o1");
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  Reopen();
+  EXPECT_EQ(Record(nullptr, "tickets", "T1"), "v1");
+  EXPECT_EQ(Record(nullptr, "tickets", "T2"), std::string("a\0b", 3));
+  EXPECT_EQ(Record(nullptr, "owners", "T1"), "o1");
+  EXPECT_EQ(Record(nullptr, "owners", "T2"), std::nullopt);
+  StateStore::Batch del = store_->NewBatch();
+  del.DeleteRecord("tickets", "T1");
+  ASSERT_TRUE(store_->Commit(del).ok());
+  EXPECT_EQ(Record(nullptr, "tickets", "T1"), std::nullopt);
+  EXPECT_EQ(Record(nullptr, "owners", "T1"), "o1");
+}
+
+// Reads through a batch see its uncommitted puts and deletes; reads without it do not.
+TEST_F(StateStoreTest, RecordReadsSeeTheirBatch) {
+  StateStore::Batch committed = store_->NewBatch();
+  committed.PutRecord("ns", "keep", "1");
+  committed.PutRecord("ns", "gone", "2");
+  committed.PutRecord("ns", "changed", "3");
+  ASSERT_TRUE(store_->Commit(committed).ok());
+  StateStore::Batch batch = store_->NewBatch();
+  batch.PutRecord("ns", "new", "4");
+  batch.DeleteRecord("ns", "gone");
+  batch.PutRecord("ns", "changed", "3a");
+  batch.PutRecord("ns", "changed", "3b");
+  EXPECT_EQ(Record(&batch, "ns", "new"), "4");
+  EXPECT_EQ(Record(&batch, "ns", "gone"), std::nullopt);
+  EXPECT_EQ(Record(&batch, "ns", "changed"), "3b");
+  EXPECT_EQ(Record(&batch, "ns", "keep"), "1");
+  EXPECT_EQ(Record(nullptr, "ns", "new"), std::nullopt);
+  EXPECT_EQ(Record(nullptr, "ns", "gone"), "2");
+  EXPECT_EQ(Records(&batch, "ns", ""), (std::vector<std::string>{"changed=3b", "keep=1", "new=4"}));
+  EXPECT_EQ(Records(nullptr, "ns", ""),
+            (std::vector<std::string>{"changed=3", "gone=2", "keep=1"}));
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  EXPECT_EQ(Records(nullptr, "ns", ""),
+            (std::vector<std::string>{"changed=3b", "keep=1", "new=4"}));
+}
+
+// ForEachRecord visits one namespace's keys under a prefix in key order, and stops on request.
+TEST_F(StateStoreTest, ForEachRecordPrefixAndStop) {
+  StateStore::Batch batch = store_->NewBatch();
+  batch.PutRecord("a", "k2", "x");
+  batch.PutRecord("a", "k1", "x");
+  batch.PutRecord("a", "k10", "x");
+  batch.PutRecord("a", "j", "x");
+  batch.PutRecord("ab", "k3", "x");  // a namespace that extends "a"
+  batch.PutRecord("", "k4", "x");
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  StateStore::Batch overlay = store_->NewBatch();
+  overlay.PutRecord("a", "k0", "y");
+  overlay.DeleteRecord("a", "k10");
+  EXPECT_EQ(Records(&overlay, "a", "k"), (std::vector<std::string>{"k0=y", "k1=x", "k2=x"}));
+  EXPECT_EQ(Records(nullptr, "a", "k"), (std::vector<std::string>{"k1=x", "k10=x", "k2=x"}));
+  EXPECT_EQ(Records(nullptr, "a", ""), (std::vector<std::string>{"j=x", "k1=x", "k10=x", "k2=x"}));
+  EXPECT_EQ(Records(nullptr, "ab", ""), (std::vector<std::string>{"k3=x"}));
+  EXPECT_EQ(Records(nullptr, "", ""), (std::vector<std::string>{"k4=x"}));
+  EXPECT_EQ(Records(&overlay, "a", "", /*stop_after=*/2),
+            (std::vector<std::string>{"j=x", "k0=y"}));
+  EXPECT_TRUE(Records(nullptr, "zz", "").empty());
+}
+
+// OnCommit callbacks run in order after a successful commit, and never for a dropped batch.
+TEST_F(StateStoreTest, OnCommitRunsAfterCommitOnly) {
+  std::vector<int> ran;
+  {
+    StateStore::Batch dropped = store_->NewBatch();
+    dropped.PutRecord("ns", "k", "v");
+    dropped.OnCommit([&] { ran.push_back(0); });
+  }
+  StateStore::Batch batch = store_->NewBatch();
+  batch.PutRecord("ns", "k", "v");
+  batch.OnCommit([&] { ran.push_back(1); });
+  batch.OnCommit([&] {
+    // The commit is visible when the callback runs.
+    ran.push_back(Record(nullptr, "ns", "k") == "v" ? 2 : -2);
+  });
+  EXPECT_TRUE(ran.empty());
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+  ASSERT_TRUE(store_->Commit(batch).ok());  // callbacks run once
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+}
+
+// A store written by the previous version (without the records and timer families) opens,
+// keeps its data and gains the new families.
+TEST_F(StateStoreTest, OpensStoreWithoutNewFamilies) {
+  store_.reset();
+  std::filesystem::remove_all(dir_);
+  {
+    rocksdb::DBOptions options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
+                                                        {"window_state", {}},
+                                                        {"offsets", {}},
+                                                        {"outbox", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), cfs, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[2], std::string("t\0\0\0\0\0", 6),
+                        std::string("\0\0\0\0\0\0\0\x05", 8))
+                    .ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  Reopen();
+  auto offsets = store_->LoadOffsets();
+  ASSERT_TRUE(offsets.ok()) << offsets.status();
+  EXPECT_EQ(*offsets, (std::map<TopicPartition, Offset>{{Tp("t", 0), Offset(5)}}));
+  StateStore::Batch batch = store_->NewBatch();
+  batch.PutRecord("ns", "k", "v");
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  Reopen();
+  EXPECT_EQ(Record(nullptr, "ns", "k"), "v");
+  std::vector<std::string> families;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &families).ok());
+  std::sort(families.begin(), families.end());
+  EXPECT_EQ(families, (std::vector<std::string>{"default", "offsets", "outbox", "records",
+                                                "timer_ids", "timers", "window_state"}));
 }
 
 // Opening a path that cannot be a database fails with a status naming the path.

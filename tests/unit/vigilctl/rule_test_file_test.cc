@@ -184,7 +184,7 @@ TEST(RuleTestFileTest, StructureErrorsPointAtTheNode) {
     expect:
       - at: 1m
 )yaml")),
-                       "t/x.test.yaml:9:9: expectation: give `warnings` (exact) or `absent`"));
+                       "t/x.test.yaml:9:9: expectation: give `warnings` (exact), `absent` or `events`"));
   EXPECT_TRUE(Contains(ErrorOf("start: \"2026-07-01T08:00:00+08:00\"\ntests: []\n"),
                        "t/x.test.yaml:1:1: rule_files is required"));
   EXPECT_TRUE(Contains(ErrorOf("rule_files: [a.yaml]\nstart: yesterday\ntests: []\n"),
