@@ -118,8 +118,8 @@ void ParseDays(YamlReader& r, const Val& v, std::optional<int> year, bool holida
     bool duplicate = false;
     for (const auto& [d, where] : *seen) {
       if (d == day) {
-        r.Error(date, absl::StrCat("duplicate date ", absl::FormatCivilTime(day),
-                                   " (first in ", where.list, " at line ", where.line, ")"));
+        r.Error(date, absl::StrCat("duplicate date ", absl::FormatCivilTime(day), " (first in ",
+                                   where.list, " at line ", where.line, ")"));
         duplicate = true;
         break;
       }

@@ -92,8 +92,7 @@ class RuleParser {
   void ParseLimit(const MapView& m, DeadlineRule* rule, std::vector<KnownLimit>* limits);
   void ParseSteps(const Val& v, StepList which, const DeadlineRule& rule,
                   const std::vector<KnownLimit>& limits, std::vector<Step>* out);
-  void CheckOrder(const Val& v, StepList which, const std::vector<Step>& steps,
-                  v1::Grade overdue);
+  void CheckOrder(const Val& v, StepList which, const std::vector<Step>& steps, v1::Grade overdue);
   void ParseFloors(const Val& v, DeadlineRule* rule);
   void ParseUrges(const Val& v, DeadlineRule* rule);
   void CheckMessage(const Val& v);
@@ -108,10 +107,11 @@ class RuleParser {
 
 std::optional<DeadlineRule> RuleParser::Parse(const Val& item, std::string* id, SourcePos* id_pos) {
   const std::optional<MapView> m = r_.Map(
-      item, {"id", "version", "title", "description", "subject", "mode", "tickets", "starts_on",
-             "stops_on", "outages", "clock", "limit", "anchor", "scale", "countdown", "overdue",
-             "escalations", "overdue_floors", "urges", "urge_after_overdue", "lookback",
-             "message"});
+      item, {"id",       "version",     "title",          "description", "subject",
+             "mode",     "tickets",     "starts_on",      "stops_on",    "outages",
+             "clock",    "limit",       "anchor",         "scale",       "countdown",
+             "overdue",  "escalations", "overdue_floors", "urges",       "urge_after_overdue",
+             "lookback", "message"});
   if (!m) return std::nullopt;
   const size_t errors = r_.error_count();
   DeadlineRule rule;
@@ -173,10 +173,11 @@ std::optional<DeadlineRule> RuleParser::Parse(const Val& item, std::string* id, 
     Forbid(*m, "outages", only_outage);
   } else {
     for (std::string_view key : {"tickets", "starts_on", "stops_on", "overdue_floors"}) {
-      Forbid(*m, key, key == "starts_on" || key == "stops_on"
-                          ? absl::StrCat(only_ticket, "; outage rules give phases in outages.",
-                                         std::string(key))
-                          : only_ticket);
+      Forbid(*m, key,
+             key == "starts_on" || key == "stops_on"
+                 ? absl::StrCat(only_ticket, "; outage rules give phases in outages.",
+                                std::string(key))
+                 : only_ticket);
     }
     ParseOutages(*m, &rule);
   }
@@ -188,8 +189,11 @@ std::optional<DeadlineRule> RuleParser::Parse(const Val& item, std::string* id, 
     if (s == "clock_start") {
       rule.anchor = DeadlineRule::Anchor::kClockStart;
     } else if (s == "outage_start") {
-      rule.anchor = DeadlineRule::Anchor::kOutageStart;
-      if (ticket) r_.Error(anchor, absl::StrCat("outage_start is ", only_outage));
+      if (ticket) {
+        r_.Error(anchor, absl::StrCat("outage_start is ", only_outage));
+      } else {
+        rule.anchor = DeadlineRule::Anchor::kOutageStart;
+      }
       if (urges) r_.Error(anchor, "mode urges has no anchor");
     } else {
       r_.Error(anchor, "must be clock_start | outage_start");
@@ -286,8 +290,9 @@ void RuleParser::ParseTickets(const MapView& m, DeadlineRule* rule) {
     for (size_t i = 0; i < list.size(); ++i) {
       const Val item = Elem(v.node[i], v.path, i);
       if (list[i] == v1::Ticket::SUSPENDED || list[i] == v1::Ticket::RESUMED) {
-        r_.Error(item, "SUSPENDED and RESUMED pause and resume every clock; they cannot start or "
-                       "stop one");
+        r_.Error(item,
+                 "SUSPENDED and RESUMED pause and resume every clock; they cannot start or "
+                 "stop one");
       } else if (stop && std::find(rule->starts_on.begin(), rule->starts_on.end(), list[i]) !=
                              rule->starts_on.end()) {
         r_.Error(item, absl::StrCat(v1::Ticket::Status_Name(list[i]),
@@ -360,7 +365,8 @@ void RuleParser::ParseLimit(const MapView& m, DeadlineRule* rule, std::vector<Kn
   }
   if (!r_.Str(clock, &rule->clock)) return;
   if (!table_.HasClock(rule->clock)) {
-    r_.Error(clock, absl::StrCat("\"", rule->clock, "\" is not a clock of the time-limit table; its "
+    r_.Error(clock, absl::StrCat("\"", rule->clock,
+                                 "\" is not a clock of the time-limit table; its "
                                  "clocks: ",
                                  absl::StrJoin(table_.Clocks(), ", ")));
     return;
@@ -396,10 +402,10 @@ void RuleParser::ParseSteps(const Val& v, StepList which, const DeadlineRule& ru
                             const std::vector<KnownLimit>& limits, std::vector<Step>* out) {
   if (!v.present) return;
   const bool countdown = which == StepList::kCountdown;
-  const std::string shape =
-      countdown ? "a list of {at: 70%, grade: IV} or {before: 4h, grade: III}"
-                : "a list of {at: 200%, grade: I}, {after: 2wd, grade: II} or "
-                  "{since_start: 8h, grade: II}";
+  const std::string shape = countdown
+                                ? "a list of {at: 70%, grade: IV} or {before: 4h, grade: III}"
+                                : "a list of {at: 200%, grade: I}, {after: 2wd, grade: II} or "
+                                  "{since_start: 8h, grade: II}";
   if (!r_.List(v, shape)) return;
   const bool outage = rule.subject == DeadlineRule::Subject::kOutage;
   for (size_t i = 0; i < v.node.size(); ++i) {
@@ -429,16 +435,18 @@ void RuleParser::ParseSteps(const Val& v, StepList which, const DeadlineRule& ru
     if (points.size() != 1) {
       r_.Error(item, absl::StrCat(points.empty() ? "missing" : "more than one",
                                   " point on the clock; give exactly one of ",
-                                  countdown ? "at (< 100%) or before" : "at (> 100%), after or "
-                                                                        "since_start"));
+                                  countdown ? "at (< 100%) or before"
+                                            : "at (> 100%), after or "
+                                              "since_start"));
       continue;
     }
     const std::string_view key = points[0];
     const Val point = m->Get(key);
     if (countdown && (key == "after" || key == "since_start")) {
       r_.KeyError(*m, key,
-                  absl::StrCat(std::string(key), " is after the deadline: put it in escalations; countdown "
-                                    "steps are at (< 100%) or before"));
+                  absl::StrCat(std::string(key),
+                               " is after the deadline: put it in escalations; countdown "
+                               "steps are at (< 100%) or before"));
       continue;
     }
     if (!countdown && key == "before") {
@@ -453,13 +461,15 @@ void RuleParser::ParseSteps(const Val& v, StepList which, const DeadlineRule& ru
       const bool percent =
           point.node.IsScalar() && internal::ParsePercentText(point.node.Scalar(), &f);
       if (countdown && (!percent || f <= 0 || f >= 1)) {
-        r_.Error(point, "must be a percentage of the limit between 0% and 100% (the deadline), "
-                        "e.g. \"70%\"; countdown steps come before the deadline");
+        r_.Error(point,
+                 "must be a percentage of the limit between 0% and 100% (the deadline), "
+                 "e.g. \"70%\"; countdown steps come before the deadline");
         continue;
       }
       if (!countdown && (!percent || f <= 1 || f > 100)) {
-        r_.Error(point, "must be a percentage of the limit above 100% (the deadline), e.g. "
-                        "\"200%\", and at most 10000%; escalations come after the deadline");
+        r_.Error(point,
+                 "must be a percentage of the limit above 100% (the deadline), e.g. "
+                 "\"200%\", and at most 10000%; escalations come after the deadline");
         continue;
       }
       step.at.fraction = f;
@@ -474,8 +484,8 @@ void RuleParser::ParseSteps(const Val& v, StepList which, const DeadlineRule& ru
         const bool wd = a.working_days > 0;
         if (wd != (l.limit.working_days > 0)) continue;
         if (wd && rule.scale != 1.0) continue;  // scaled working days have no day count
-        const bool too_far = wd ? a.working_days >= l.limit.working_days
-                                : a.duration >= l.limit.duration;
+        const bool too_far =
+            wd ? a.working_days >= l.limit.working_days : a.duration >= l.limit.duration;
         if (key == "before" && too_far) {
           r_.Error(point, absl::StrCat("before ", internal::FormatLimit(a),
                                        " is at or ahead of the clock's start: ", l.where,
@@ -525,17 +535,18 @@ void RuleParser::CheckOrder(const Val& v, StepList which, const std::vector<Step
     const Step& p = steps[i - 1];
     if (s.grade < p.grade) {
       r_.Error(item, absl::StrCat("grade ", GradeName(s.grade), " is below the grade ",
-                                  GradeName(p.grade), " of the step before; grades must not "
-                                                      "decrease along the clock"));
+                                  GradeName(p.grade),
+                                  " of the step before; grades must not "
+                                  "decrease along the clock"));
     }
     if (s.at.kind != p.at.kind) continue;
     bool in_order = true;
     if (s.at.kind == ClockPoint::Kind::kFraction) {
       in_order = s.at.fraction > p.at.fraction;
     } else if ((s.at.amount.working_days > 0) == (p.at.amount.working_days > 0)) {
-      const bool later =
-          s.at.amount.working_days > 0 ? s.at.amount.working_days > p.at.amount.working_days
-                                       : s.at.amount.duration > p.at.amount.duration;
+      const bool later = s.at.amount.working_days > 0
+                             ? s.at.amount.working_days > p.at.amount.working_days
+                             : s.at.amount.duration > p.at.amount.duration;
       const bool equal = s.at.amount == p.at.amount;
       in_order = !equal && (s.at.kind == ClockPoint::Kind::kBefore ? !later : later);
     }
@@ -557,9 +568,9 @@ void RuleParser::ParseFloors(const Val& v, DeadlineRule* rule) {
     if (r_.Required(m->Get("grade"), "the grade while overdue: IV | III | II | I") &&
         r_.Grade(m->Get("grade"), &f.grade) && rule->overdue_grade != v1::GRADE_UNSPECIFIED &&
         f.grade <= rule->overdue_grade) {
-      r_.Error(m->Get("grade"), absl::StrCat("grade ", GradeName(f.grade),
-                                             " does not lift the overdue grade ",
-                                             GradeName(rule->overdue_grade)));
+      r_.Error(m->Get("grade"),
+               absl::StrCat("grade ", GradeName(f.grade), " does not lift the overdue grade ",
+                            GradeName(rule->overdue_grade)));
     }
     rule->overdue_floors.push_back(std::move(f));
   }
@@ -616,8 +627,8 @@ void RuleParser::CheckMessage(const Val& v) {
   for (size_t i = 0; i + 1 < t.size(); ++i) {
     if (t[i] == '{' && t[i + 1] == '{') {
       ++i;
-    } else if (t[i] == '{' && (t[i + 1] == '}' || t[i + 1] == ':' ||
-                               absl::ascii_isdigit(t[i + 1]))) {
+    } else if (t[i] == '{' &&
+               (t[i + 1] == '}' || t[i + 1] == ':' || absl::ascii_isdigit(t[i + 1]))) {
       r_.Error(v, absl::StrCat("positional placeholders ({} or {0}) are not allowed; use names: ",
                                kPlaceholders));
       return;
@@ -654,8 +665,8 @@ void ParseFile(const std::string& path, const TimeLimitTable& table, std::vector
                                               [&](const SeenId& s) { return s.id == id; });
               if (first != ids->end()) {
                 r.ErrorAt(id_pos, absl::StrCat(list.path, "[", i, "].id"),
-                        absl::StrCat("duplicate deadline rule id \"", id, "\"; first defined at ",
-                                     first->file, ":", first->pos.line, ":", first->pos.column));
+                          absl::StrCat("duplicate deadline rule id \"", id, "\"; first defined at ",
+                                       first->file, ":", first->pos.line, ":", first->pos.column));
                 continue;
               }
               ids->push_back({id, path, id_pos});

@@ -54,8 +54,8 @@ absl::StatusOr<TimeLimitTable> TimeLimitTable::Load(const std::string& path) {
         out.file = path;
         out.line = internal::PosOf(item.mark).line;
         const Val clock = row->Get("clock");
-        if (r.Required(clock, "the clock's name, e.g. repair_arrival") && r.Str(clock, &out.clock) &&
-            !IsLowerName(out.clock)) {
+        if (r.Required(clock, "the clock's name, e.g. repair_arrival") &&
+            r.Str(clock, &out.clock) && !IsLowerName(out.clock)) {
           r.Error(clock, "must be 1-32 characters of [a-z0-9_]");
         }
         const Val kind = row->Get("kind");
@@ -98,10 +98,10 @@ absl::StatusOr<TimeLimitTable> TimeLimitTable::Load(const std::string& path) {
         for (const TimeLimitRow& other : table.rows_) {
           if (other.clock == out.clock && other.subtype == out.subtype &&
               other.area_class == out.area_class) {
-            r.Error(item, absl::StrCat("duplicate row for clock ", out.clock, ", subtype ",
-                                       out.subtype.empty() ? "any" : out.subtype, ", class ",
-                                       ClassName(out.area_class), " (first at line ", other.line,
-                                       ")"));
+            r.Error(item,
+                    absl::StrCat("duplicate row for clock ", out.clock, ", subtype ",
+                                 out.subtype.empty() ? "any" : out.subtype, ", class ",
+                                 ClassName(out.area_class), " (first at line ", other.line, ")"));
             break;
           }
         }

@@ -323,8 +323,9 @@ bool YamlReader::PositiveDuration(const Val& v, absl::Duration* out) {
   absl::Duration d;
   if (!v.node.IsScalar() || !ParseDurationText(v.node.Scalar(), &d) || d <= absl::ZeroDuration() ||
       d > kMaxDuration) {
-    Error(v, "must be a duration like \"90s\", \"15m\", \"24h\", \"7d\" or \"1h30m\", > 0 and "
-             "at most 3650d");
+    Error(v,
+          "must be a duration like \"90s\", \"15m\", \"24h\", \"7d\" or \"1h30m\", > 0 and "
+          "at most 3650d");
     return false;
   }
   *out = d;
@@ -337,8 +338,9 @@ bool YamlReader::LimitValue(const Val& v, Limit* out) {
   if (!v.node.IsScalar() || !ParseLimitText(v.node.Scalar(), &l) ||
       (l.working_days == 0 && l.duration <= absl::ZeroDuration()) ||
       l.working_days > kMaxWorkingDays || l.duration > kMaxDuration) {
-    Error(v, "must be a duration like \"45m\", \"3h\", \"24h\" or working days like \"4wd\", > 0 "
-             "and at most 3650d / 3650wd");
+    Error(v,
+          "must be a duration like \"45m\", \"3h\", \"24h\" or working days like \"4wd\", > 0 "
+          "and at most 3650d / 3650wd");
     return false;
   }
   *out = l;

@@ -186,18 +186,56 @@ absl::Status Ledger::Tag(v1::Warning* w, absl::Time now, state::StateStore::Batc
   return absl::OkStatus();
 }
 
-absl::Status Ledger::Reschedule(const internal::LedgerEntry& entry,
-                                state::StateStore::Batch& batch) {
+std::vector<lifecycle::PlannedTimer> Ledger::Planned(const v1::Warning& w) const {
+  std::vector<lifecycle::PlannedTimer> planned = lifecycle::LifecycleTimers(*policy_, w);
+  if (w.lifecycle().condition_cleared()) {
+    // Cleared before anyone acknowledged it: it still needs feedback and
+    // closing, but it no longer escalates or asks for acknowledgement.
+    std::erase_if(planned, [](const lifecycle::PlannedTimer& t) {
+      return t.kind == v1::TimerRecord::ACK_COUNTDOWN || t.kind == v1::TimerRecord::ACK_OVERDUE;
+    });
+  }
+  return planned;
+}
+
+absl::Status Ledger::Reschedule(internal::LedgerEntry& entry, state::StateStore::Batch& batch) {
   const v1::Warning& w = entry.warning();
-  VIGIL_RETURN_IF_ERROR(timers_->CancelPrefix(batch, absl::StrCat("lc|", w.warning_id(), "|")));
-  for (const lifecycle::PlannedTimer& t : lifecycle::LifecycleTimers(*policy_, w)) {
-    if (Acted(w, t.kind, t.due)) continue;
+  // What should be pending now vs what is: only the difference is written.
+  std::vector<std::pair<int, int64_t>> want;
+  for (const lifecycle::PlannedTimer& t : Planned(w)) {
+    if (!Acted(w, t.kind, t.due)) want.emplace_back(static_cast<int>(t.kind), Ms(t.due));
+  }
+  std::vector<std::pair<int, int64_t>> have;
+  for (const v1::TimerRecord& r : entry.scheduled()) {
+    have.emplace_back(static_cast<int>(r.kind()), Ms(FromProto(r.due())));
+  }
+  std::sort(want.begin(), want.end());
+  std::sort(have.begin(), have.end());
+  if (want == have) return absl::OkStatus();
+  for (const auto& [kind, due_ms] : have) {
+    if (!std::binary_search(want.begin(), want.end(), std::make_pair(kind, due_ms))) {
+      VIGIL_RETURN_IF_ERROR(timers_->Cancel(
+          batch, TimerId(w.warning_id(), static_cast<v1::TimerRecord::Kind>(kind),
+                         absl::FromUnixMillis(due_ms))));
+    }
+  }
+  for (const auto& [kind, due_ms] : want) {
+    if (std::binary_search(have.begin(), have.end(), std::make_pair(kind, due_ms))) continue;
     internal::TimerPayload payload;
     payload.set_target(internal::TimerPayload::LIFECYCLE);
     payload.set_subject(w.warning_id());
-    payload.set_kind(t.kind);
-    VIGIL_RETURN_IF_ERROR(timers_->Schedule(batch, TimerId(w.warning_id(), t.kind, t.due), t.due,
-                                            payload.SerializeAsString()));
+    payload.set_kind(static_cast<v1::TimerRecord::Kind>(kind));
+    VIGIL_RETURN_IF_ERROR(timers_->Schedule(
+        batch,
+        TimerId(w.warning_id(), static_cast<v1::TimerRecord::Kind>(kind),
+                absl::FromUnixMillis(due_ms)),
+        absl::FromUnixMillis(due_ms), payload.SerializeAsString()));
+  }
+  entry.clear_scheduled();
+  for (const auto& [kind, due_ms] : want) {
+    v1::TimerRecord* r = entry.add_scheduled();
+    r->set_kind(static_cast<v1::TimerRecord::Kind>(kind));
+    *r->mutable_due() = ToProto(absl::FromUnixMillis(due_ms));
   }
   return absl::OkStatus();
 }
@@ -224,8 +262,8 @@ absl::Status Ledger::OnEngineEvent(const v1::WarningEvent& event, absl::Time now
       VIGIL_ASSIGN_OR_RETURN(std::optional<internal::LedgerEntry> prev, Load(&batch, *newest));
       if (prev) {
         VIGIL_RETURN_IF_ERROR(CatchUp(*prev, now, batch, out));
-        VIGIL_RETURN_IF_ERROR(Save(*prev, batch));
         VIGIL_RETURN_IF_ERROR(Reschedule(*prev, batch));
+        VIGIL_RETURN_IF_ERROR(Save(*prev, batch));
       }
       if (prev && prev->warning().state() != v1::CLOSED) {
         entry = std::move(prev);
@@ -271,8 +309,8 @@ absl::Status Ledger::OnEngineEvent(const v1::WarningEvent& event, absl::Time now
   v1::Warning& w = *entry->mutable_warning();
   w.set_version(w.version() + 1);
   VIGIL_RETURN_IF_ERROR(Tag(&w, now, batch));
-  VIGIL_RETURN_IF_ERROR(Save(*entry, batch));
   VIGIL_RETURN_IF_ERROR(Reschedule(*entry, batch));
+  VIGIL_RETURN_IF_ERROR(Save(*entry, batch));
   v1::WarningEvent published;
   published.set_type(type);
   *published.mutable_warning() = w;
@@ -306,8 +344,8 @@ absl::Status Ledger::OnCommand(const v1::WarningCommand& command, absl::Time now
   if (d.event_type == v1::WarningEvent::REOPENED) entry->set_window_start_ms(Ms(now));
   *entry->mutable_warning() = std::move(d.after);
   VIGIL_RETURN_IF_ERROR(Tag(entry->mutable_warning(), now, batch));
-  VIGIL_RETURN_IF_ERROR(Save(*entry, batch));
   VIGIL_RETURN_IF_ERROR(Reschedule(*entry, batch));
+  VIGIL_RETURN_IF_ERROR(Save(*entry, batch));
   v1::WarningEvent published;
   published.set_type(d.event_type);
   *published.mutable_warning() = entry->warning();
@@ -365,7 +403,7 @@ absl::Status Ledger::CatchUp(internal::LedgerEntry& entry, absl::Time now,
   // its own inputs, not on how other partitions' progress batched them.
   for (int guard = 0; guard < 64; ++guard) {
     std::optional<lifecycle::PlannedTimer> next;
-    for (const lifecycle::PlannedTimer& t : lifecycle::LifecycleTimers(*policy_, entry.warning())) {
+    for (const lifecycle::PlannedTimer& t : Planned(entry.warning())) {
       if (t.due >= now || Acted(entry.warning(), t.kind, t.due)) continue;
       if (!next || t.due < next->due) next = t;
     }
@@ -384,14 +422,14 @@ absl::Status Ledger::Fire(const internal::TimerPayload& payload, absl::Time due,
   // since it was scheduled makes it stale), and only once.
   VIGIL_RETURN_IF_ERROR(CatchUp(*entry, due, batch, out));
   bool planned = false;
-  for (const lifecycle::PlannedTimer& t : lifecycle::LifecycleTimers(*policy_, entry->warning())) {
+  for (const lifecycle::PlannedTimer& t : Planned(entry->warning())) {
     planned = planned || (t.kind == payload.kind() && Ms(t.due) == Ms(due));
   }
   if (planned && !Acted(entry->warning(), payload.kind(), due)) {
     VIGIL_RETURN_IF_ERROR(Act(*entry, payload.kind(), due, batch, out));
   }
-  VIGIL_RETURN_IF_ERROR(Save(*entry, batch));
-  return Reschedule(*entry, batch);
+  VIGIL_RETURN_IF_ERROR(Reschedule(*entry, batch));
+  return Save(*entry, batch);
 }
 
 absl::StatusOr<std::vector<v1::Warning>> Ledger::List(const state::StateStore::Batch* batch,

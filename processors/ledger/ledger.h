@@ -84,7 +84,10 @@ class Ledger {
   void Merge(const v1::Warning& engine, absl::Time now, internal::LedgerEntry* entry);
   // Cancels the entry's pending lifecycle timers and schedules what its state
   // needs now (timers already acted are not scheduled again).
-  absl::Status Reschedule(const internal::LedgerEntry& entry, state::StateStore::Batch& batch);
+  absl::Status Reschedule(internal::LedgerEntry& entry, state::StateStore::Batch& batch);
+  // The lifecycle timers the warning's state plans (LifecycleTimers), less the
+  // acknowledgement ones once its condition cleared.
+  std::vector<lifecycle::PlannedTimer> Planned(const v1::Warning& w) const;
   // Acts one lifecycle timer on the entry (history, escalation, publish); the
   // caller saves and reschedules.
   absl::Status Act(internal::LedgerEntry& entry, v1::TimerRecord::Kind kind, absl::Time due,

@@ -228,11 +228,23 @@ absl::StatusOr<std::optional<std::string>> StateStore::GetRecord(const Batch* ba
   return value;
 }
 
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+  return end;
+}
+
 absl::Status StateStore::ForEachRecord(
     const Batch* batch, std::string_view ns, std::string_view key_prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& fn) {
   const std::string prefix = RecordKey(ns, key_prefix);
+  // Bounded: without an upper bound a seek past the prefix would walk every
+  // deleted key after it (tombstones) looking for a live one.
+  const std::string end = PrefixEnd(prefix);
+  const rocksdb::Slice upper(end);
   rocksdb::ReadOptions options;
+  if (!end.empty()) options.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it = NewIterator(batch, records_cf_, options);
   const size_t key_start = ns.size() + 1;
   for (it->Seek(prefix); it->Valid(); it->Next()) {

@@ -51,15 +51,19 @@ class StateStore {
     // Runs `fn` on the engine thread right after this batch is durably committed; never
     // runs if the batch is dropped or its commit fails. Callbacks run in registration order.
     void OnCommit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
+    // Unique per batch of one StateStore (never reused, unlike addresses).
+    uint64_t id() const { return id_; }
 
    private:
     friend class StateStore;
-    explicit Batch(StateStore* store, uint64_t next_seq)
+    explicit Batch(StateStore* store, uint64_t next_seq, uint64_t id)
         : store_(store),
           next_seq_(next_seq),
+          id_(id),
           batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
     StateStore* store_;
     uint64_t next_seq_;
+    uint64_t id_;
     // Mutable because RocksDB's read-your-writes reads (GetFromBatchAndDB,
     // NewIteratorWithBase) are non-const; they do not change the batch's contents.
     mutable rocksdb::WriteBatchWithIndex batch_;
@@ -69,7 +73,7 @@ class StateStore {
   static absl::StatusOr<std::unique_ptr<StateStore>> Open(const std::string& path);
   ~StateStore();
 
-  Batch NewBatch() { return Batch(this, next_outbox_seq_); }
+  Batch NewBatch() { return Batch(this, next_outbox_seq_, next_batch_id_++); }
   // Writes the batch with one fsync (`sync`), then advances the outbox sequence.
   absl::Status Commit(Batch& batch, bool sync = true);
 
@@ -124,6 +128,11 @@ class StateStore {
   rocksdb::ColumnFamilyHandle* timers_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* timer_ids_cf_ = nullptr;
   uint64_t next_outbox_seq_ = 1;
+  uint64_t next_batch_id_ = 1;
 };
+
+// The smallest key greater than every key starting with `prefix` ("" when
+// there is none: the prefix is all 0xff bytes). For iterate_upper_bound.
+std::string PrefixEnd(std::string_view prefix);
 
 }  // namespace vigil::state

@@ -118,7 +118,14 @@ absl::StatusOr<std::vector<Timer>> TimerStore::PopDue(state::StateStore::Batch& 
   {
     std::unique_ptr<rocksdb::Iterator> it =
         store_->NewIterator(&batch, store_->timers_cf(), options);
-    for (it->Seek(floor_); it->Valid() && out.size() < limit; it->Next()) {
+    // Within one batch, a PopDue starts where the previous one of the same
+    // batch stopped (its bound, lowered by any schedule since): the batch's
+    // own deletions at the front are not walked again on every call.
+    std::string_view start = floor_;
+    std::shared_ptr<std::string> open = open_raise_.lock();
+    if (open != nullptr && open_raise_batch_ == batch.id() && *open > start) start = *open;
+    for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid() && out.size() < limit;
+         it->Next()) {
       // Not every RocksDB version bounds the batch side by iterate_upper_bound: check here.
       const std::string_view key = it->key().ToStringView();
       if (bounded && key >= std::string_view(upper)) break;
@@ -134,9 +141,17 @@ absl::StatusOr<std::vector<Timer>> TimerStore::PopDue(state::StateStore::Batch& 
     Erase(batch, TimerKey(EncodeDue(absl::ToUnixMillis(timer.due)), timer.id), timer.id);
   }
   VIGIL_RETURN_IF_ERROR(AddPending(batch, -static_cast<int64_t>(out.size())));
+  // One raise per open batch: a later PopDue of the same batch moves it up.
+  std::shared_ptr<std::string> open = open_raise_.lock();
+  if (open != nullptr && open_raise_batch_ == batch.id()) {
+    if (last_key > *open) *open = std::move(last_key);
+    return out;
+  }
   auto raise = std::make_shared<std::string>(std::move(last_key));
   std::erase_if(raises_, [](const std::weak_ptr<std::string>& r) { return r.expired(); });
   raises_.push_back(raise);
+  open_raise_ = raise;
+  open_raise_batch_ = batch.id();
   batch.OnCommit([this, raise] {
     if (*raise > floor_) floor_ = *raise;
   });
@@ -168,8 +183,12 @@ absl::StatusOr<uint64_t> TimerStore::Pending(const state::StateStore::Batch* bat
 absl::Status TimerStore::CancelPrefix(state::StateStore::Batch& batch, std::string_view prefix) {
   std::vector<std::pair<std::string, std::string>> victims;  // (id, encoded due)
   {
+    const std::string end = state::PrefixEnd(prefix);
+    const rocksdb::Slice upper(end);
+    rocksdb::ReadOptions options;
+    if (!end.empty()) options.iterate_upper_bound = &upper;
     std::unique_ptr<rocksdb::Iterator> it =
-        store_->NewIterator(&batch, store_->timer_ids_cf(), rocksdb::ReadOptions());
+        store_->NewIterator(&batch, store_->timer_ids_cf(), options);
     for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
       const std::string_view id = it->key().ToStringView();
       if (id.substr(0, prefix.size()) != prefix) break;

@@ -78,6 +78,10 @@ class TimerStore {
   // tombstones once.
   std::string floor_;
   std::vector<std::weak_ptr<std::string>> raises_;
+  // The raise of the newest PopDue and its batch: the next PopDue on the same
+  // (still open) batch seeks from there. Expires with the batch.
+  std::weak_ptr<std::string> open_raise_;
+  uint64_t open_raise_batch_ = 0;
 };
 
 }  // namespace vigil::timers

@@ -143,13 +143,13 @@ TEST_F(BusinessCalendarTest, LoadErrors) {
   EXPECT_THAT(
       Lines(cal.status()),
       ElementsAre(
-          a + ":5:11: holidays[0].date: must be a date written YYYY-MM-DD, e.g. 2026-10-01",
-          a + ":6:11: holidays[1].date: is outside the year of this file (2026)",
-          HasSubstr(a + ":7:11: holidays[2].date: 2026-10-03 is a Saturday or Sunday"),
-          a + ":9:11: holidays[4].date: duplicate date 2026-10-01 (first in holidays at line 8)",
-          HasSubstr(a + ":11:11: workdays[0].date: 2026-10-09 is a Monday to Friday"),
+          a + ":5:12: holidays[0].date: must be a date written YYYY-MM-DD, e.g. 2026-10-01",
+          a + ":6:12: holidays[1].date: is outside the year of this file (2026)",
+          HasSubstr(a + ":7:12: holidays[2].date: 2026-10-03 is a Saturday or Sunday"),
+          a + ":9:12: holidays[4].date: duplicate date 2026-10-01 (first in holidays at line 8)",
+          HasSubstr(a + ":11:12: workdays[0].date: 2026-10-09 is a Monday to Friday"),
           HasSubstr(a + ":13:5: workdays[2].name: missing"),
-          HasSubstr(a + ":13:11: workdays[2].date: duplicate date 2026-10-10"),
+          HasSubstr(a + ":13:12: workdays[2].date: duplicate date 2026-10-10"),
           c + ":4:1: colour: unknown key; allowed here: year, utc_offset, source, holidays, "
               "workdays",
           // 2027.yaml itself is fine: the first file that loads sets the offset.

@@ -56,13 +56,10 @@ TEST_F(ClockMathTest, PointOf) {
   EXPECT_EQ(PointOf(Fraction(0.5), start, deadline, cal_), At(2026, 10, 6, 10));
   EXPECT_EQ(PointOf(Fraction(2.0), start, deadline, cal_), At(2026, 10, 24, 10));
   EXPECT_EQ(PointOf(Point(K::kBefore, Hours(4)), start, deadline, cal_), At(2026, 10, 12, 6));
-  EXPECT_EQ(PointOf(Point(K::kBefore, WorkingDays(2)), start, deadline, cal_),
-            At(2026, 10, 9, 10));
-  EXPECT_EQ(PointOf(Point(K::kBefore, WorkingDays(3)), start, deadline, cal_),
-            At(2026, 10, 8, 10));
+  EXPECT_EQ(PointOf(Point(K::kBefore, WorkingDays(2)), start, deadline, cal_), At(2026, 10, 9, 10));
+  EXPECT_EQ(PointOf(Point(K::kBefore, WorkingDays(3)), start, deadline, cal_), At(2026, 10, 8, 10));
   EXPECT_EQ(PointOf(Point(K::kAfter, Hours(20)), start, deadline, cal_), At(2026, 10, 13, 6));
-  EXPECT_EQ(PointOf(Point(K::kAfter, WorkingDays(2)), start, deadline, cal_),
-            At(2026, 10, 14, 10));
+  EXPECT_EQ(PointOf(Point(K::kAfter, WorkingDays(2)), start, deadline, cal_), At(2026, 10, 14, 10));
   EXPECT_EQ(PointOf(Point(K::kSinceStart, Hours(8)), start, deadline, cal_), At(2026, 9, 30, 18));
   EXPECT_EQ(PointOf(Point(K::kSinceStart, WorkingDays(1)), start, deadline, cal_),
             At(2026, 10, 8, 10));

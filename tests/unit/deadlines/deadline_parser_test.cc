@@ -27,16 +27,15 @@ class DeadlineParserTest : public testing::TempFiles {
 
   // The errors of one file holding `rules` (the list items, indented by 2).
   std::vector<std::string> Errors(const std::string& rules) {
-    path_ = Write("r.yaml", "deadline_rules:\n" + rules);
-    return Lines(LoadDeadlineRules({path_}, table_).status());
+    return Lines(
+        LoadDeadlineRules({Write("r.yaml", "deadline_rules:\n" + rules)}, table_).status());
   }
   // "r.yaml:line:col: " for expectations.
   std::string At(int line, int col) const {
-    return path_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+    return Dir() + "/r.yaml:" + std::to_string(line) + ":" + std::to_string(col) + ": ";
   }
 
   TimeLimitTable table_;
-  std::string path_;
 };
 
 // A valid ticket rule of 8 lines (lines 2–9 of the file); extra lines follow
@@ -160,34 +159,33 @@ TEST_F(DeadlineParserTest, KeysAndNames) {
                               "key may appear once",
                   HasSubstr(At(12, 17) + "deadline_rules[0].starts_on[0]: \"ACCEPT\" is not a "
                                          "vigil.v1.Ticket.Status name"),
-                  At(13, 39) + "deadline_rules[0].escalations[0].grade: \"V\" is not a grade; "
+                  At(13, 38) + "deadline_rules[0].escalations[0].grade: \"V\" is not a grade; "
                                "allowed: IV | III | II | I"));
 }
 
 // The clock must be in the table; exactly one of clock and limit.
 TEST_F(DeadlineParserTest, ClockAndLimit) {
-  EXPECT_THAT(Errors(Rule("", "A") +
-                     "  - id: B\n"  // line 10
-                     "    version: \"1\"\n"
-                     "    title: t\n"
-                     "    stops_on: [REPLIED]\n"
-                     "    clock: complaint_replies\n"
-                     "    overdue: III\n"
-                     "    message: m\n"
-                     "  - id: C\n"  // line 17
-                     "    version: \"1\"\n"
-                     "    title: t\n"
-                     "    stops_on: [REPLIED]\n"
-                     "    overdue: III\n"
-                     "    message: m\n"
-                     "  - id: D\n"  // line 23
-                     "    version: \"1\"\n"
-                     "    title: t\n"
-                     "    stops_on: [REPLIED]\n"
-                     "    clock: complaint_reply\n"
-                     "    limit: 4wd\n"
-                     "    overdue: III\n"
-                     "    message: m\n"),
+  EXPECT_THAT(Errors(Rule("", "A") + "  - id: B\n"  // line 10
+                                     "    version: \"1\"\n"
+                                     "    title: t\n"
+                                     "    stops_on: [REPLIED]\n"
+                                     "    clock: complaint_replies\n"
+                                     "    overdue: III\n"
+                                     "    message: m\n"
+                                     "  - id: C\n"  // line 17
+                                     "    version: \"1\"\n"
+                                     "    title: t\n"
+                                     "    stops_on: [REPLIED]\n"
+                                     "    overdue: III\n"
+                                     "    message: m\n"
+                                     "  - id: D\n"  // line 23
+                                     "    version: \"1\"\n"
+                                     "    title: t\n"
+                                     "    stops_on: [REPLIED]\n"
+                                     "    clock: complaint_reply\n"
+                                     "    limit: 4wd\n"
+                                     "    overdue: III\n"
+                                     "    message: m\n"),
               ElementsAre(HasSubstr(At(14, 12) + "deadline_rules[1].clock: \"complaint_replies\" "
                                                  "is not a clock of the time-limit table; its "
                                                  "clocks: complaint_contact, complaint_reply,"),
@@ -199,45 +197,62 @@ TEST_F(DeadlineParserTest, ClockAndLimit) {
 TEST_F(DeadlineParserTest, StepPlacement) {
   EXPECT_THAT(
       Errors(Rule("    countdown:\n"
-                  "      - {at: 120%, grade: IV}\n"        // 11
-                  "      - {after: 1h, grade: IV}\n"       // 12
-                  "      - {before: 24h, grade: IV}\n"     // 13
-                  "      - {grade: IV}\n"                  // 14
+                  "      - {at: 120%, grade: IV}\n"             // 11
+                  "      - {after: 1h, grade: IV}\n"            // 12
+                  "      - {before: 24h, grade: IV}\n"          // 13
+                  "      - {grade: IV}\n"                       // 14
                   "      - {before: 4h, at: 50%, grade: IV}\n"  // 15
                   "    escalations:\n"
-                  "      - {at: 80%, grade: II}\n"         // 17
-                  "      - {before: 2h, grade: II}\n"      // 18
+                  "      - {at: 80%, grade: II}\n"           // 17
+                  "      - {before: 2h, grade: II}\n"        // 18
                   "      - {since_start: 20h, grade: II}\n"  // 19
-                  "      - {after: 2h, grade: II}\n"       // 20
-                  "      - {after: 1h, grade: II}\n")),    // 21
+                  "      - {after: 2h, grade: II}\n"         // 20
+                  "      - {after: 1h, grade: II}\n")),      // 21
       ElementsAre(
-          HasSubstr(At(11, 15) + "deadline_rules[0].countdown[0].at: must be a percentage of the "
+          HasSubstr(At(11, 14) + "deadline_rules[0].countdown[0].at: must be a percentage of the "
                                  "limit between 0% and 100%"),
           HasSubstr(At(12, 10) + "deadline_rules[0].countdown[1].after: after is after the "
                                  "deadline: put it in escalations"),
-          HasSubstr(At(13, 19) + "deadline_rules[0].countdown[2].before: before 24h is at or "
+          HasSubstr(At(13, 18) + "deadline_rules[0].countdown[2].before: before 24h is at or "
                                  "ahead of the clock's start"),
           HasSubstr(At(14, 9) + "deadline_rules[0].countdown[3]: missing point on the clock"),
           HasSubstr(At(15, 9) + "deadline_rules[0].countdown[4]: more than one point"),
-          HasSubstr(At(17, 15) + "deadline_rules[0].escalations[0].at: must be a percentage of "
+          HasSubstr(At(17, 14) + "deadline_rules[0].escalations[0].at: must be a percentage of "
                                  "the limit above 100%"),
           HasSubstr(At(18, 10) + "deadline_rules[0].escalations[1].before: before is ahead of "
                                  "the deadline: put it in countdown"),
-          HasSubstr(At(19, 24) + "deadline_rules[0].escalations[2].since_start: since_start 20h "
-                                 "is before the deadline"),
-          At(21, 9) + "deadline_rules[0].escalations[4]: steps must be written in clock order, "
-                      "each after the one before it"));
+          HasSubstr(At(19, 23) + "deadline_rules[0].escalations[2].since_start: since_start 20h "
+                                 "is before the deadline")));
+}
+
+// Steps of one kind are written in clock order.
+TEST_F(DeadlineParserTest, StepOrder) {
+  EXPECT_THAT(Errors(Rule("    countdown:\n"
+                          "      - {before: 8h, grade: IV}\n"   // 11
+                          "      - {before: 10h, grade: IV}\n"  // 12
+                          "      - {at: 50%, grade: IV}\n"      // 13
+                          "    escalations:\n"
+                          "      - {after: 2h, grade: III}\n"  // 15
+                          "      - {after: 1h, grade: III}\n"  // 16
+                          "      - {at: 300%, grade: III}\n"   // 17
+                          "      - {at: 200%, grade: I}\n")),  // 18
+              ElementsAre(At(12, 9) + "deadline_rules[0].countdown[1]: steps must be written in "
+                                      "clock order, each after the one before it",
+                          At(16, 9) + "deadline_rules[0].escalations[1]: steps must be written in "
+                                      "clock order, each after the one before it",
+                          At(18, 9) + "deadline_rules[0].escalations[3]: steps must be written in "
+                                      "clock order, each after the one before it"));
 }
 
 // Grades must not decrease along the clock, nor against the overdue grade.
 TEST_F(DeadlineParserTest, GradeOrder) {
   EXPECT_THAT(
       Errors(Rule("    countdown:\n"
-                  "      - {at: 50%, grade: III}\n"    // 11
-                  "      - {at: 70%, grade: IV}\n"     // 12
-                  "      - {at: 90%, grade: II}\n"     // 13
+                  "      - {at: 50%, grade: III}\n"  // 11
+                  "      - {at: 70%, grade: IV}\n"   // 12
+                  "      - {at: 90%, grade: II}\n"   // 13
                   "    escalations:\n"
-                  "      - {after: 1h, grade: IV}\n"   // 15
+                  "      - {after: 1h, grade: IV}\n"  // 15
                   "    overdue_floors:\n"
                   "      - {tags: [SENSITIVE], grade: IV}\n")),  // 17
       ElementsAre(
@@ -247,68 +262,69 @@ TEST_F(DeadlineParserTest, GradeOrder) {
                       "a countdown notice must not outrank being overdue",
           At(15, 9) + "deadline_rules[0].escalations[0]: grade IV is below the overdue grade III; "
                       "an escalation must not lower the grade",
-          At(17, 35) + "deadline_rules[0].overdue_floors[0].grade: grade IV does not lift the "
+          At(17, 36) + "deadline_rules[0].overdue_floors[0].grade: grade IV does not lift the "
                        "overdue grade III"));
 }
 
 // Keys of the other subject or mode are rejected where they are written.
 TEST_F(DeadlineParserTest, SubjectAndModeKeys) {
   EXPECT_THAT(
-      Errors(Rule("    outages: {kind: [FAULT]}\n"                          // 10
+      Errors(Rule("    outages: {kind: [FAULT]}\n"                                   // 10
                   "    countdown: [{before: 1h, grade: IV, coverage_below: 90%}]\n"  // 11
-                  "    anchor: outage_start\n"                              // 12
-                  "    urges: [{count: 1, grade: IV}]\n") +                 // 13
-             "  - id: O\n"                                                  // 14
+                  "    anchor: outage_start\n"                                       // 12
+                  "    urges: [{count: 1, grade: IV}]\n") +                          // 13
+             "  - id: O\n"                                                           // 14
              "    version: \"1\"\n"
              "    title: t\n"
              "    subject: outage\n"
-             "    mode: urges\n"                                            // 18
-             "    stops_on: [CLOSED]\n"                                     // 19
-             "    outages: {stops_on: [RESTORED], starts_on: [RESTORED]}\n" // 20
+             "    mode: urges\n"                                             // 18
+             "    stops_on: [CLOSED]\n"                                      // 19
+             "    outages: {stops_on: [RESTORED], starts_on: [RESTORED]}\n"  // 20
              "    anchor: outage_start\n"
-             "    clock: fault_outage_notice\n"                             // 22
-             "    urges: [{count: 2, grade: III}, {count: 2, grade: II}]\n" // 23
-             "    message: \"{} {nope}\"\n"),                               // 24
+             "    clock: fault_outage_notice\n"                              // 22
+             "    urges: [{count: 2, grade: III}, {count: 2, grade: II}]\n"  // 23
+             "    message: \"{} {nope}\"\n"),                                // 24
       ElementsAre(
           HasSubstr(At(10, 5) + "deadline_rules[0].outages: only for subject outage"),
-          HasSubstr(At(11, 37) + "deadline_rules[0].countdown[0].coverage_below: only for subject "
+          HasSubstr(At(11, 41) + "deadline_rules[0].countdown[0].coverage_below: only for subject "
                                  "outage"),
           HasSubstr(At(12, 13) + "deadline_rules[0].anchor: outage_start is only for subject "
                                  "outage"),
           HasSubstr(At(13, 5) + "deadline_rules[0].urges: only for mode urges"),
           HasSubstr(At(18, 11) + "deadline_rules[1].mode: urges are counted on tickets"),
           HasSubstr(At(19, 5) + "deadline_rules[1].stops_on: only for subject ticket"),
-          HasSubstr(At(20, 29) + "deadline_rules[1].outages.stops_on[0]: RESTORED is also in "
+          HasSubstr(At(20, 26) + "deadline_rules[1].outages.stops_on[0]: RESTORED is also in "
                                  "starts_on"),
           HasSubstr(At(21, 13) + "deadline_rules[1].anchor: mode urges has no anchor"),
           HasSubstr(At(22, 5) + "deadline_rules[1].clock: anchor outage_start: the deadline is "
                                 "the outage's start time"),
-          HasSubstr(At(23, 40) + "deadline_rules[1].urges[1]: count 2 is not above the count 2"),
+          HasSubstr(At(23, 37) + "deadline_rules[1].urges[1]: count 2 is not above the count 2"),
           HasSubstr(At(24, 14) + "deadline_rules[1].message: invalid template")));
 }
 
 // Mode urges needs urges; a rule that never warns is rejected.
 TEST_F(DeadlineParserTest, RuleMustWarn) {
-  EXPECT_THAT(Errors("  - id: U\n"
-                     "    version: \"1\"\n"
-                     "    title: t\n"
-                     "    mode: urges\n"
-                     "    stops_on: [CLOSED]\n"
-                     "    message: m\n"
-                     "  - id: N\n"  // line 8
-                     "    version: \"1\"\n"
-                     "    title: t\n"
-                     "    stops_on: [CLOSED, SUSPENDED]\n"  // 11
-                     "    limit: 1h\n"
-                     "    scale: 150%\n"  // 13
-                     "    message: \"{0}\"\n"),  // 14
-              ElementsAre(HasSubstr(At(2, 5) + "deadline_rules[0].urges: missing; mode urges "
-                                               "needs urges"),
-                          HasSubstr(At(8, 5) + "deadline_rules[1]: the rule never warns"),
-                          HasSubstr(At(11, 25) + "deadline_rules[1].stops_on[1]: SUSPENDED and "
-                                                 "RESUMED pause"),
-                          HasSubstr(At(13, 12) + "deadline_rules[1].scale: must be a percentage"),
-                          HasSubstr(At(14, 14) + "deadline_rules[1].message: invalid template")));
+  EXPECT_THAT(
+      Errors("  - id: U\n"
+             "    version: \"1\"\n"
+             "    title: t\n"
+             "    mode: urges\n"
+             "    stops_on: [CLOSED]\n"
+             "    message: m\n"
+             "  - id: N\n"  // line 8
+             "    version: \"1\"\n"
+             "    title: t\n"
+             "    stops_on: [CLOSED, SUSPENDED]\n"  // 11
+             "    limit: 1h\n"
+             "    scale: 150%\n"         // 13
+             "    message: \"{0}\"\n"),  // 14
+      ElementsAre(HasSubstr(At(2, 5) + "deadline_rules[0].urges: missing; mode urges "
+                                       "needs urges"),
+                  HasSubstr(At(8, 5) + "deadline_rules[1]: the rule never warns"),
+                  HasSubstr(At(11, 24) + "deadline_rules[1].stops_on[1]: SUSPENDED and "
+                                         "RESUMED pause"),
+                  HasSubstr(At(13, 12) + "deadline_rules[1].scale: must be a percentage"),
+                  HasSubstr(At(14, 14) + "deadline_rules[1].message: positional placeholders")));
 }
 
 // Ids are unique across files; every file's errors are reported.
@@ -317,7 +333,8 @@ TEST_F(DeadlineParserTest, DuplicateIdsAcrossFiles) {
   const std::string b = Write("b.yaml", "deadline_rules:\n" + Rule("", "Y") + Rule("", "X"));
   const std::string c = Write("c.yaml", "deadline_rules: []\n");
   EXPECT_THAT(Lines(LoadDeadlineRules({a, b, c}, table_).status()),
-              ElementsAre(b + ":10:9: deadline_rules[1].id: duplicate deadline rule id \"X\"; "
+              ElementsAre(b +
+                              ":10:9: deadline_rules[1].id: duplicate deadline rule id \"X\"; "
                               "first defined at " +
                               a + ":2:9",
                           HasSubstr(c + ":1:17: deadline_rules: must not be empty")));

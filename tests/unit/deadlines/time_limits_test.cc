@@ -20,14 +20,15 @@ Limit WorkingDays(int n) { return Limit{.working_days = n}; }
 
 // The most specific row wins: exact subtype first, then exact class.
 TEST_F(TimeLimitTableTest, FindPrefersExactSubtypeThenClass) {
-  const std::string path = Write("t.yaml",
-                                 "time_limits:\n"
-                                 "  - {clock: c, limit: 10m, source: s, tag: I}\n"
-                                 "  - {clock: c, area_class: RURAL, limit: 20m, source: s, tag: I}\n"
-                                 "  - {clock: c, subtype: x, limit: 30m, source: s, tag: I}\n"
-                                 "  - {clock: c, subtype: x, area_class: RURAL, limit: 40m, "
-                                 "source: s, tag: I}\n"
-                                 "  - {clock: d, area_class: URBAN, limit: 2wd, source: s, tag: S}\n");
+  const std::string path =
+      Write("t.yaml",
+            "time_limits:\n"
+            "  - {clock: c, limit: 10m, source: s, tag: I}\n"
+            "  - {clock: c, area_class: RURAL, limit: 20m, source: s, tag: I}\n"
+            "  - {clock: c, subtype: x, limit: 30m, source: s, tag: I}\n"
+            "  - {clock: c, subtype: x, area_class: RURAL, limit: 40m, "
+            "source: s, tag: I}\n"
+            "  - {clock: d, area_class: URBAN, limit: 2wd, source: s, tag: S}\n");
   const absl::StatusOr<TimeLimitTable> t = TimeLimitTable::Load(path);
   ASSERT_TRUE(t.ok()) << t.status();
   const auto limit = [&](std::string_view clock, v1::AreaClass cls, std::string_view subtype) {
@@ -93,15 +94,16 @@ TEST_F(TimeLimitTableTest, LoadErrors) {
       ElementsAre(
           path + ":3:5: time_limits[1]: duplicate row for clock c, subtype any, class any (first "
                  "at line 2)",
-          path + ":4:20: time_limits[2].kind: clock c is for kind COMPLAINT (line 2); one kind "
+          path + ":4:22: time_limits[2].kind: clock c is for kind COMPLAINT (line 2); one kind "
                  "per clock",
           path + ":5:13: time_limits[3].clock: must be 1-32 characters of [a-z0-9_]",
           HasSubstr(path + ":5:23: time_limits[3].limit: must be a duration like"),
-          path + ":5:50: time_limits[3].tag: \"Q\" is not a tag; allowed: S | S* | M | I",
+          path + ":5:43: time_limits[3].tag: \"Q\" is not a tag; allowed: S | S* | M | I",
           HasSubstr(path + ":6:5: time_limits[4].source: missing"),
-          HasSubstr(path + ":6:29: time_limits[4].area_class: \"CITY\" is not a vigil.v1.AreaClass"),
-          HasSubstr(path + ":6:42: time_limits[4].limit: must be a duration"),
-          HasSubstr(path + ":7:47: time_limits[5].note: unknown key")));
+          HasSubstr(path +
+                    ":6:28: time_limits[4].area_class: \"CITY\" is not a vigil.v1.AreaClass"),
+          HasSubstr(path + ":6:41: time_limits[4].limit: must be a duration"),
+          HasSubstr(path + ":7:46: time_limits[5].note: unknown key")));
   EXPECT_THAT(Lines(TimeLimitTable::Load(Write("u.yaml", "time_limits: [\n")).status()),
               ElementsAre(HasSubstr("u.yaml:2:1: YAML error: ")));
   EXPECT_THAT(Lines(TimeLimitTable::Load(Write("v.yaml", "rows: []\n")).status()),
