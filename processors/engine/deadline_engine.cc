@@ -150,7 +150,8 @@ uint32_t DeadlineEngine::TagBits(const v1::Ticket& ticket) const {
 bool DeadlineEngine::Start(const deadlines::DeadlineRule& rule, const v1::Envelope& event,
                            absl::Time at, internal::ClockState* clock) const {
   const v1::Region& region = event.region();
-  v1::AreaClass cls = v1::URBAN;  // an area of unknown class gets the urban (strictest) limit
+  // An area of unknown class gets the table's any-class row.
+  v1::AreaClass cls = v1::AREA_CLASS_UNSPECIFIED;
   if (ref_ != nullptr && !region.area_id().empty()) {
     if (const v1::AreaInfo* area = ref_->Area(region.area_id());
         area != nullptr && area->area_class() != v1::AREA_CLASS_UNSPECIFIED) {
@@ -158,7 +159,13 @@ bool DeadlineEngine::Start(const deadlines::DeadlineRule& rule, const v1::Envelo
     }
   }
   absl::Time deadline;
-  if (rule.anchor == deadlines::DeadlineRule::Anchor::kOutageStart) {
+  if (rule.mode == deadlines::DeadlineRule::Mode::kUrges) {
+    // No clock of its own: urges count while the ticket is open; "overdue"
+    // is the ticket's own deadline (Ticket.deadline) when it has one.
+    deadline = event.has_ticket() && event.ticket().has_deadline()
+                   ? absl::FromUnixSeconds(event.ticket().deadline().seconds())
+                   : at;
+  } else if (rule.anchor == deadlines::DeadlineRule::Anchor::kOutageStart) {
     if (!event.has_outage() || !event.outage().has_start_time()) return false;
     deadline = absl::FromUnixSeconds(event.outage().start_time().seconds());
   } else {

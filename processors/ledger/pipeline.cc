@@ -61,32 +61,49 @@ absl::StatusOr<bool> Pipeline::AdvanceTo(absl::Time watermark, absl::Time wall,
   if (watermark == absl::InfinitePast()) return false;
   // Strictly before the watermark: an event stamped exactly at the watermark
   // may still be on its way, and it wins over a deadline at the same instant.
-  VIGIL_ASSIGN_OR_RETURN(
-      std::vector<timers::Timer> due,
-      timers_->PopDue(batch, watermark - absl::Milliseconds(1), max_timers));
-  for (const timers::Timer& t : due) {
-    internal::TimerPayload payload;
-    if (!payload.ParseFromString(t.payload)) {
-      return absl::DataLossError(absl::StrCat("timer ", t.id, ": unreadable payload"));
+  const absl::Time until = watermark - absl::Milliseconds(1);
+  if (until == drained_until_ && timers_->schedules() == drained_schedules_ &&
+      batch.id() == drained_batch_) {
+    return false;  // nothing new can be due: skip the scan (once per event in vigild)
+  }
+  // A fired step schedules its clock's next step, which may be due already:
+  // pop again until nothing is due, at most max_timers in all.
+  size_t fired = 0;
+  while (fired < max_timers) {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<timers::Timer> due,
+                           timers_->PopDue(batch, until, max_timers - fired));
+    if (due.empty()) {
+      drained_until_ = until;
+      drained_schedules_ = timers_->schedules();
+      drained_batch_ = batch.id();
+      return false;
     }
-    std::vector<v1::WarningEvent> fired;
-    const size_t first = out->events.size();
-    if (payload.target() == internal::TimerPayload::CLOCK) {
-      VIGIL_RETURN_IF_ERROR(deadline_engine_->Fire(payload, t.due, batch, &fired));
-      VIGIL_RETURN_IF_ERROR(ToLedger(fired, batch, &out->events));
-    } else if (payload.target() == internal::TimerPayload::LIFECYCLE) {
-      VIGIL_RETURN_IF_ERROR(ledger_->Fire(payload, t.due, batch, &out->events));
-    }
-    ++timers_fired_;
-    const absl::Duration late = wall - t.due;
-    if (late > kLateAfter) {
-      ++timers_fired_late_;
-      for (size_t i = first; i < out->events.size(); ++i) {
-        out->events[i].set_fired_late_by_ms(absl::ToInt64Milliseconds(late));
+    fired += due.size();
+    for (const timers::Timer& t : due) {
+      internal::TimerPayload payload;
+      if (!payload.ParseFromString(t.payload)) {
+        return absl::DataLossError(absl::StrCat("timer ", t.id, ": unreadable payload"));
+      }
+      std::vector<v1::WarningEvent> engine_events;
+      const size_t first = out->events.size();
+      if (payload.target() == internal::TimerPayload::CLOCK) {
+        VIGIL_RETURN_IF_ERROR(deadline_engine_->Fire(payload, t.due, batch, &engine_events));
+        VIGIL_RETURN_IF_ERROR(ToLedger(engine_events, batch, &out->events));
+      } else if (payload.target() == internal::TimerPayload::LIFECYCLE) {
+        VIGIL_RETURN_IF_ERROR(ledger_->Fire(payload, t.due, batch, &out->events));
+      }
+      ++timers_fired_;
+      const absl::Duration late = wall - t.due;
+      if (late > kLateAfter) {
+        ++timers_fired_late_;
+        for (size_t i = first; i < out->events.size(); ++i) {
+          out->events[i].set_fired_late_by_ms(absl::ToInt64Milliseconds(late));
+        }
       }
     }
   }
-  return due.size() >= max_timers;
+  drained_batch_ = 0;
+  return true;  // more may be due: the caller takes input first, then calls again
 }
 
 absl::StatusOr<engine::ReloadReport> Pipeline::Reload(

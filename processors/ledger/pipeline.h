@@ -71,6 +71,11 @@ class Pipeline {
   std::unique_ptr<Ledger> ledger_;
   uint64_t timers_fired_ = 0;
   uint64_t timers_fired_late_ = 0;
+  // Everything due before drained_until_ was popped in batch drained_batch_
+  // with no schedule since.
+  absl::Time drained_until_ = absl::InfinitePast();
+  uint64_t drained_schedules_ = 0;
+  uint64_t drained_batch_ = 0;
 };
 
 }  // namespace vigil::ledger

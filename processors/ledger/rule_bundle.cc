@@ -50,16 +50,17 @@ absl::StatusOr<RuleBundle> LoadRuleBundle(const std::string& dir) {
     VIGIL_ASSIGN_OR_RETURN(deadlines->rules,
                            deadlines::LoadDeadlineDir(deadline_dir, deadlines->table));
   }
-  bundle.deadlines = std::move(deadlines);
   const std::string policy_file = absl::StrCat(dir, "/lifecycle/policy.yaml");
+  lifecycle::LifecyclePolicy policy = lifecycle::LifecyclePolicy::Default();
   if (IsFile(policy_file)) {
-    VIGIL_ASSIGN_OR_RETURN(lifecycle::LifecyclePolicy policy,
-                           lifecycle::LifecyclePolicy::Load(policy_file));
-    bundle.policy = std::make_shared<const lifecycle::LifecyclePolicy>(std::move(policy));
-  } else {
-    bundle.policy =
-        std::make_shared<const lifecycle::LifecyclePolicy>(lifecycle::LifecyclePolicy::Default());
+    VIGIL_ASSIGN_OR_RETURN(policy, lifecycle::LifecyclePolicy::Load(policy_file));
   }
+  // A deadline rule's own `lookback` applies unless the policy names the rule.
+  for (const deadlines::DeadlineRule& rule : deadlines->rules) {
+    policy.lookback_rules.emplace(rule.id, rule.lookback);
+  }
+  bundle.deadlines = std::move(deadlines);
+  bundle.policy = std::make_shared<const lifecycle::LifecyclePolicy>(std::move(policy));
   return bundle;
 }
 

@@ -78,6 +78,7 @@ absl::Status TimerStore::Schedule(state::StateStore::Batch& batch, std::string_v
   batch.Put(store_->timers_cf(), key, payload);
   batch.Put(store_->timer_ids_cf(), id, encoded);
   NoteScheduled(batch, key);
+  ++schedules_;
   return absl::OkStatus();
 }
 

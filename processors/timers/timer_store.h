@@ -57,6 +57,10 @@ class TimerStore {
   // Cancels every timer whose id starts with `prefix` (a scan of timer_ids; used rarely).
   absl::Status CancelPrefix(state::StateStore::Batch& batch, std::string_view prefix);
 
+ // Schedule calls so far (in memory): a caller that popped everything due
+  // before T needs to look again only if this changed or T moved.
+  uint64_t schedules() const { return schedules_; }
+
  private:
   absl::Status AddPending(state::StateStore::Batch& batch, int64_t delta);
   // Deletes the timer with timers-family key `key` and id `id` (no counter change).
@@ -82,6 +86,7 @@ class TimerStore {
   // (still open) batch seeks from there. Expires with the batch.
   std::weak_ptr<std::string> open_raise_;
   uint64_t open_raise_batch_ = 0;
+  uint64_t schedules_ = 0;
 };
 
 }  // namespace vigil::timers

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "processors/ledger/rule_bundle.h"
 #include "processors/rules/rule_set.h"
 
 namespace vigil::vigilctl {
@@ -29,6 +30,24 @@ absl::StatusOr<std::vector<std::string>> ExpandRulePaths(const std::vector<std::
 }
 
 int RunRulesCheck(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
+  std::error_code ec;
+  if (paths.size() == 1 && std::filesystem::is_directory(paths[0], ec)) {
+    // A rules directory: everything vigild would load from it.
+    absl::StatusOr<ledger::RuleBundle> bundle = ledger::LoadRuleBundle(paths[0]);
+    if (!bundle.ok()) {
+      err << bundle.status().message() << "\n";
+      return 1;
+    }
+    out << "OK: " << bundle->rules->rules.size() << " rules in " << bundle->rules->files.size()
+        << " files";
+    if (!bundle->deadlines->rules.empty()) {
+      out << "; " << bundle->deadlines->rules.size() << " deadline rules, "
+          << bundle->deadlines->table.rows().size() << " time limits, calendars "
+          << bundle->deadlines->calendar.files().size();
+    }
+    out << "\n";
+    return 0;
+  }
   auto files = ExpandRulePaths(paths);
   if (!files.ok()) {
     err << files.status().message() << "\n";
