@@ -482,6 +482,22 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
           pipeline_->rule_engine().key_count());
     }
   }
+  {
+    // Every timer already due fires before the stop, so a stop leaves no
+    // backlog behind the watermark (a restart would fire it anyway; this way
+    // what a stop publishes does not depend on how far the last batch got).
+    bool more = true;
+    while (more) {
+      state::StateStore::Batch batch = store_->NewBatch();
+      engine::EngineOutput out;
+      const absl::Time wall = clock_->Now();
+      VIGIL_ASSIGN_OR_RETURN(more,
+                             pipeline_->AdvanceTo(watermark_.Current(wall), wall, batch, &out));
+      EmitWarnings(out.events, batch, &outbox);
+      VIGIL_RETURN_IF_ERROR(CommitBatch(batch, &outbox));
+      VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
+    }
+  }
   spdlog::info("stopping: draining the outbox");
   if (!publisher_->Drain(10000)) {
     spdlog::warn("{} outbox records not yet acknowledged; they are republished at next start",

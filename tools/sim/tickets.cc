@@ -28,10 +28,15 @@ int64_t OfficeHours(Rng& rng, int64_t t) {
   return day + 8 * kHour + Uniform(rng, 0, 2 * kHour);
 }
 
-// Reply deadline of non-repair tickets (§1.2: complaint 4 wd, 举报 9 wd;
-// 服务申请 subtypes 24 h / 4 wd / 6 wd / 5 wd; 意见 5 wd [I]).
-int64_t ReplyDeadline(Rng& rng, v1::Ticket::Kind kind, int64_t now) {
-  const absl::Time at = absl::FromUnixSeconds(now);
+// A share of waits `lo`–`hi` seconds, the rest (1 − late) `hi`+ up to 3×.
+int64_t Delay(Rng& rng, double late, int64_t lo, int64_t hi) {
+  return rng.Bernoulli(late) ? Uniform(rng, hi + 10, 3 * hi) : Uniform(rng, lo, hi);
+}
+
+}  // namespace
+
+int64_t ReplyDeadline(v1::Ticket::Kind kind, const std::string& subtype, int64_t accepted) {
+  const absl::Time at = absl::FromUnixSeconds(accepted);
   auto wd = [&](int days) { return absl::ToUnixSeconds(AddWorkingDays(at, days)); };
   switch (kind) {
     case v1::Ticket::COMPLAINT:
@@ -40,19 +45,16 @@ int64_t ReplyDeadline(Rng& rng, v1::Ticket::Kind kind, int64_t now) {
       return wd(9);
     case v1::Ticket::OPINION:
       return wd(5);
-    case v1::Ticket::SERVICE_REQUEST: {
-      const double u = rng.Uniform();
-      if (u < 0.3) return now + kDay;
-      if (u < 0.5) return wd(4);
-      if (u < 0.6) return wd(6);
+    case v1::Ticket::SERVICE_REQUEST:
+      if (subtype == "arrears_reconnect" || subtype == "appliance_damage") return accepted + kDay;
+      if (subtype == "meter_abnormal") return wd(4);
+      if (subtype == "meter_data") return wd(6);
+      if (subtype == "charging_booking") return accepted + 45 * kMinute;
       return wd(5);
-    }
     default:
-      return now + kDay;
+      return accepted + kDay;
   }
 }
-
-}  // namespace
 
 struct TicketDesk::Ticket {
   std::string id;
@@ -63,6 +65,8 @@ struct TicketDesk::Ticket {
   uint32_t city = 0;
   uint32_t county = 0;
   std::string customer_id;
+  std::string subtype;             // service requests
+  std::string related_ticket_id;  // urges: the urged ticket
   std::vector<v1::Ticket::Tag> tags;
   v1::Region region;        // region and customer id are filled when the
   bool has_region = false;  // first envelope is emitted (not in the warm-up)
@@ -107,6 +111,8 @@ std::unique_ptr<v1::Envelope> TicketDesk::Envelope(const Ticket& t, v1::Ticket::
   if (deadline > 0) tk->mutable_deadline()->set_seconds(deadline);
   tk->set_customer_id(t.customer_id);
   for (v1::Ticket::Tag tag : t.tags) tk->add_tags(tag);
+  if (!t.subtype.empty()) tk->set_subtype(t.subtype);
+  if (!t.related_ticket_id.empty()) tk->set_related_ticket_id(t.related_ticket_id);
   return e;
 }
 
@@ -174,31 +180,53 @@ void TicketDesk::Schedule(int64_t now, const std::shared_ptr<Ticket>& tp,
       return;
     }
     case S::FAULT_REPAIR: {
-      const int64_t dispatch_deadline = now + 5 * kMinute;
-      const int64_t dispatched =
-          now + (rng.Bernoulli(0.97) ? Uniform(rng, 60, 290) : Uniform(rng, 310, 900));
-      t.deadline = now + absl::ToInt64Seconds(p.arrival_limit[cls] + p.restore_limit[cls]);
+      if (request.handling == TicketRequest::Handling::kInformed) {
+        // A planned outage the caller was not told about: the desk explains
+        // it on the call, replies and archives the ticket (nothing to dispatch).
+        t.deadline = now + 5 * kMinute;
+        t.replied = now + Uniform(rng, kMinute, 4 * kMinute);
+        t.closed = t.replied + Uniform(rng, 10 * kMinute, 30 * kMinute);
+        Emit(now, t, S::ACCEPTED, t.deadline);
+        Emit(t.replied, t, S::REPLIED, 0);
+        Emit(t.closed, t, S::CLOSED, 0);
+        return;
+      }
+      // 派单 and 接单 within 5 minutes each, a few later (§1.2, R03).
+      const int64_t dispatched = now + Delay(rng, 0.03, kMinute, 5 * kMinute - 10);
+      const int64_t unit_accepted = dispatched + Delay(rng, 0.03, kMinute, 5 * kMinute - 10);
+      const int64_t arrival_deadline = now + absl::ToInt64Seconds(p.arrival_limit[cls]);
+      const int64_t restore_limit = absl::ToInt64Seconds(p.restore_limit[cls]);
+      // The commitment as a whole (arrival + restore): re-calls are more
+      // frequent after it.
+      t.deadline = arrival_deadline + restore_limit;
       const int64_t travel = Secs(rng.LogNormal(absl::ToDoubleSeconds(p.travel_median[cls]), 0.35));
       const int64_t fix = std::max<int64_t>(
-          5 * kMinute, Secs(rng.LogNormal(absl::ToDoubleSeconds(p.fix_median), 0.5)));
+          20 * kMinute, Secs(rng.LogNormal(absl::ToDoubleSeconds(p.fix_median), p.fix_sigma)));
+      int64_t arrived = 0, restored = 0;
       switch (request.handling) {
-        case TicketRequest::Handling::kCrews:
-          t.replied = ctx_.crews.Assign(t.county, dispatched, travel, fix) + fix;
+        case TicketRequest::Handling::kCrews:  // the county's crews (a queue)
+          arrived = ctx_.crews.Assign(t.county, unit_accepted, travel, fix);
+          restored = arrived + fix;
           break;
-        case TicketRequest::Handling::kMutualAid:
-          t.replied = dispatched + Secs(static_cast<double>(travel) * rng.Uniform(1.5, 3)) + fix;
+        case TicketRequest::Handling::kMutualAid:  // storm reinforcements: slower roads
+          arrived = unit_accepted + Secs(static_cast<double>(travel) * rng.Uniform(1.5, 3));
+          restored = arrived + fix;
           break;
-        case TicketRequest::Handling::kOutage:
-          t.replied = std::max(dispatched + kMinute,
-                               request.outage->restore + Uniform(rng, 5 * kMinute, 30 * kMinute));
+        default: {  // merged into a known outage: its crew, restored with it
+          const OutageTimeline& o = *request.outage;
+          arrived = std::max(unit_accepted + Uniform(rng, kMinute, 10 * kMinute), o.crew_arrival);
+          if (arrived >= o.restore) arrived = unit_accepted + Uniform(rng, kMinute, 3 * kMinute);
+          restored = std::max(arrived + kMinute, o.restore + Uniform(rng, 0, 5 * kMinute));
           break;
-        case TicketRequest::Handling::kInformed:
-          t.replied = dispatched + Uniform(rng, 10 * kMinute, kHour);
-          break;
+        }
       }
+      t.replied = restored + Uniform(rng, 5 * kMinute, 30 * kMinute);
       t.closed = t.replied + Uniform(rng, 2 * kHour, kDay);
-      Emit(now, t, S::ACCEPTED, dispatch_deadline);
-      Emit(dispatched, t, S::DISPATCHED, t.deadline);
+      Emit(now, t, S::ACCEPTED, now + 5 * kMinute);
+      Emit(dispatched, t, S::DISPATCHED, dispatched + 5 * kMinute);
+      Emit(unit_accepted, t, S::UNIT_ACCEPTED, arrival_deadline);
+      Emit(arrived, t, S::ARRIVED, arrived + restore_limit);
+      Emit(restored, t, S::RESTORED, 0);
       Emit(t.replied, t, S::REPLIED, 0);
       Emit(t.closed, t, S::CLOSED, 0);
       break;
@@ -215,13 +243,80 @@ void TicketDesk::Schedule(int64_t now, const std::shared_ptr<Ticket>& tp,
       Emit(t.closed, t, S::CLOSED, 0);
       return;
     }
-    default: {  // COMPLAINT, REPORT, OPINION, SERVICE_REQUEST
-      t.deadline = ReplyDeadline(rng, t.kind, now);
+    case S::COMPLAINT: {
+      // Contact within 24 h (most within hours, in office hours), reply
+      // within 4 working days; some customers ask to wait (the clock pauses).
+      const int64_t contact_deadline = now + kDay;
+      int64_t deadline = ReplyDeadline(t.kind, t.subtype, now);
       const int64_t dispatched = now + Uniform(rng, 10 * kMinute, 2 * kHour);
+      const bool late_contact = rng.Bernoulli(p.late_contact_share);
+      int64_t contacted =
+          late_contact
+              ? now + Uniform(rng, kDay + 30 * kMinute, 2 * kDay)
+              : OfficeHours(rng, dispatched + std::min<int64_t>(
+                                                  20 * kHour, Secs(rng.LogNormal(3 * kHour, 0.9))));
+      if (!late_contact && contacted > contact_deadline - 5 * kMinute) {
+        contacted = contact_deadline - Uniform(rng, 10 * kMinute, 2 * kHour);
+      }
+      contacted = std::max(contacted, dispatched + Uniform(rng, 5 * kMinute, 30 * kMinute));
+      int64_t suspended = 0, resumed = 0;
+      if (rng.Bernoulli(p.suspended_share)) {
+        suspended = contacted + Uniform(rng, 10 * kMinute, 4 * kHour);
+        resumed = suspended + Uniform(rng, 12 * kHour, 3 * kDay);
+        deadline += resumed - suspended;
+      }
+      t.deadline = deadline;
+      const int64_t ready = std::max(contacted, resumed) + Uniform(rng, 30 * kMinute, 3 * kHour);
+      const int64_t paused = resumed - suspended;
+      const double span = static_cast<double>(deadline - paused - now);
+      const bool late = rng.Bernoulli(p.overdue_share);
+      const double r = late ? rng.Uniform(1.02, 1.6) : rng.Uniform(0.1, 0.95);
+      const int64_t target = now + paused + Secs(span * r);
+      int64_t reply = OfficeHours(rng, target);
+      if (!late && reply > deadline) reply = target;
+      t.replied = std::max(ready, reply);
+      const int64_t revisited = t.replied + Uniform(rng, 2 * kHour, 2 * kDay);
+      const bool dissatisfied = rng.Bernoulli(p.dissatisfied_revisit);
+      t.closed = revisited + Uniform(rng, kHour, kDay);
+      Emit(now, t, S::ACCEPTED, contact_deadline);
+      Emit(dispatched, t, S::DISPATCHED, contact_deadline);
+      Emit(contacted, t, S::CONTACTED, deadline - paused);
+      if (suspended > 0) {
+        Emit(suspended, t, S::SUSPENDED, 0);
+        Emit(resumed, t, S::RESUMED, deadline);
+      }
+      Emit(t.replied, t, S::REPLIED, 0);
+      Emit(revisited, t, dissatisfied ? S::REVISITED_DISSATISFIED : S::REVISITED_SATISFIED, 0);
+      Emit(t.closed, t, S::CLOSED, 0);
+      if (dissatisfied) {
+        // A dissatisfied customer calls again and may escalate toward 12398 (§3.4).
+        const bool escalate = rng.Bernoulli(p.escalate_after_dissatisfied);
+        ctx_.queue.Schedule(
+            revisited + Uniform(rng, 30 * kMinute, 3 * kDay), [this, tp, escalate](int64_t at) {
+              RepeatCall(at, tp);
+              if (escalate) Complaint(at + 2 * kMinute, tp->area, tp->slot, tp->category, 1.0, true);
+            });
+      }
+      break;
+    }
+    default: {  // REPORT, OPINION, SERVICE_REQUEST
+      if (t.kind == S::SERVICE_REQUEST) {
+        const std::vector<double> w(std::begin(kServiceSubtypeShares),
+                                    std::end(kServiceSubtypeShares));
+        t.subtype = kServiceSubtypes[rng.Choose(w)];
+      }
+      t.deadline = ReplyDeadline(t.kind, t.subtype, now);
       const double span = static_cast<double>(t.deadline - now);
-      const double r =
-          rng.Bernoulli(p.overdue_share) ? rng.Uniform(1.02, 1.6) : rng.Uniform(0.1, 0.95);
-      t.replied = std::max(dispatched + kMinute, OfficeHours(rng, now + Secs(span * r)));
+      // Dispatched within 2 h (within a quarter of a short limit).
+      const int64_t dispatch_max = std::min<int64_t>(2 * kHour, Secs(span / 4));
+      const int64_t dispatched =
+          now + Uniform(rng, std::min<int64_t>(10 * kMinute, dispatch_max / 2), dispatch_max);
+      const bool late = rng.Bernoulli(p.overdue_share);
+      const double r = late ? rng.Uniform(1.02, 1.6) : rng.Uniform(0.3, 0.95);
+      const int64_t target = now + Secs(span * r);
+      int64_t reply = OfficeHours(rng, target);
+      if (!late && reply > t.deadline) reply = target;  // short limits: no waiting for morning
+      t.replied = std::max(dispatched + kMinute, reply);
       t.closed = t.replied + Uniform(rng, 4 * kHour, 2 * kDay);
       Emit(now, t, S::ACCEPTED, t.deadline);
       Emit(dispatched, t, S::DISPATCHED, t.deadline);
@@ -230,20 +325,11 @@ void TicketDesk::Schedule(int64_t now, const std::shared_ptr<Ticket>& tp,
       break;
     }
   }
-  // After closing: a repeat call within 7 days, and for complaints a
-  // dissatisfied revisit that may escalate toward 12398 (§3.4).
+  // After closing: a repeat call within 7 days (§3.4).
   const bool overdue = t.replied > t.deadline;
   if (rng.Bernoulli(overdue ? 3 * p.repeat_call_after_close : p.repeat_call_after_close)) {
     ctx_.queue.Schedule(t.closed + Uniform(rng, kHour, 7 * kDay),
                         [this, tp](int64_t at) { RepeatCall(at, tp); });
-  }
-  if (t.kind == S::COMPLAINT && rng.Bernoulli(p.dissatisfied_revisit)) {
-    const bool escalate = rng.Bernoulli(p.escalate_after_dissatisfied);
-    ctx_.queue.Schedule(
-        t.closed + Uniform(rng, 2 * kHour, 3 * kDay), [this, tp, escalate](int64_t at) {
-          RepeatCall(at, tp);
-          if (escalate) Complaint(at + 2 * kMinute, tp->area, tp->slot, tp->category, 1.0, true);
-        });
   }
 }
 
@@ -311,6 +397,7 @@ void TicketDesk::Recall(int64_t now, const std::shared_ptr<Ticket>& tp) {
   urge->city = t.city;
   urge->county = t.county;
   urge->tags = t.tags;
+  urge->related_ticket_id = t.id;
   urge->accepted = now;
   Schedule(now, urge, r, t.replied);
   // ...and as a repeat-call signal linked to the ticket (counted as one call).

@@ -14,6 +14,7 @@ namespace vigil::sim {
 struct OutageTimeline {
   std::string outage_id;
   int64_t start = 0;
+  int64_t crew_arrival = 0;  // the (first) crew on site
   int64_t restore = 0;
   std::vector<int64_t> etr_passes;  // re-call hazard moments (EtrPasses)
 };
@@ -33,10 +34,27 @@ struct TicketRequest {
   std::shared_ptr<const OutageTimeline> outage;
 };
 
-// The 95598 desk: turns calls into tickets with their whole life (§3.4):
-// status changes ACCEPTED → DISPATCHED → REPLIED → CLOSED with deadlines,
-// re-calls on open tickets (URGE tickets + repeat-call signals), escalation
-// to complaints with 12398 tendency, repeat calls after closing.
+// Service-request subtypes (Ticket.subtype) and their share of 服务申请.
+inline constexpr const char* kServiceSubtypes[] = {
+    "arrears_reconnect", "appliance_damage", "meter_abnormal", "meter_data", "charging_booking",
+    "other"};
+inline constexpr double kServiceSubtypeShares[] = {0.22, 0.06, 0.20, 0.10, 0.02, 0.40};
+
+// Reply deadline of a ticket accepted at `accepted` (§1.2, as
+// rules/limits/time_limits.yaml): complaint 4 wd, 举报 9 wd, 意见 5 wd, 服务申请
+// by subtype (24 h / 24 h / 4 wd / 6 wd / 45 min / 5 wd; unknown: 5 wd), others 24 h.
+int64_t ReplyDeadline(v1::Ticket::Kind kind, const std::string& subtype, int64_t accepted);
+
+// The 95598 desk: turns calls into tickets with their whole life (§3.4), each
+// status change with the deadline of the stage it starts:
+//   repairs     ACCEPTED → DISPATCHED → UNIT_ACCEPTED → ARRIVED → RESTORED → REPLIED → CLOSED
+//   complaints  ACCEPTED → DISPATCHED → CONTACTED [→ SUSPENDED → RESUMED] → REPLIED →
+//               REVISITED_SATISFIED | REVISITED_DISSATISFIED → CLOSED
+//   others      ACCEPTED → DISPATCHED → REPLIED → CLOSED (consultations skip the dispatch,
+//               praise is accepted and closed)
+// Re-calls on open tickets (URGE tickets linked to the ticket + repeat-call
+// signals), escalation to complaints with 12398 tendency, repeat calls after
+// closing.
 class TicketDesk {
  public:
   explicit TicketDesk(SimContext& ctx) : ctx_(ctx) {}
