@@ -188,6 +188,8 @@ void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Er
                                                             : RdKafka::Topic::OFFSET_BEGINNING);
       }
       spdlog::info("assigned {}[{}] from offset {}", p->topic(), p->partition(), p->offset());
+      // Commands carry no event time of the stream: they never hold the watermark.
+      if (p->topic() == app_->config_.commands.name) continue;
       const std::string source = absl::StrCat(p->topic(), "/", p->partition());
       app_->watermark_.Assign(source, app_->clock_->Now());
       if (!app_->watermark_.HasDelivered(source)) {
@@ -528,7 +530,9 @@ void App::ForgetCaughtUpSilentPartitions() {
       consumer_->position(tp);
       const int64_t position = tp[0]->offset();
       RdKafka::TopicPartition::destroy(tp);
-      caught_up = hi == lo || (position >= 0 && position >= hi);
+      // hi == 0: the partition never held a record (its low watermark may
+      // not be known yet, and nothing was consumed to give a position).
+      caught_up = hi == 0 || hi == lo || (position >= 0 && position >= hi);
     }
     if (caught_up) {
       watermark_.Forget(it->first);

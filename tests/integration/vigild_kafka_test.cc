@@ -16,10 +16,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "tests/support/kafka_client.h"
 #include "tests/support/kafka_env.h"
 #include "tests/support/vigild_process.h"
 #include "tools/sim/complaint_stream.h"
+#include "vigil/v1/command.pb.h"
 #include "vigil/v1/events.pb.h"
 #include "vigil/v1/reference.pb.h"
 #include "vigil/v1/warning.pb.h"
@@ -587,6 +589,153 @@ TEST_F(VigildOnKafka, KilledBetweenTimerCommitAndPublishPublishesTheNoticeOnce) 
   EXPECT_EQ(countdowns, 1) << second->Log();
 }
 
+// The provincial desk follows one warning from raise to close on Kafka: the
+// countdown arrives on the warnings topic; commands on the commands topic are
+// validated (wrong region, wrong state rejected with a reason on the results
+// topic), idempotent by command id, and each accepted one is a warning event.
+TEST_F(VigildOnKafka, AWarningIsFollowedFromRaiseToCloseOverKafka) {
+  const std::string commands = UniqueName("it-commands");
+  const std::string results = UniqueName("it-results");
+  CreateTopics(bootstrap_, {commands, results}, 1);
+  const std::string name = "life";
+  const std::string group = UniqueName("g-life");
+  std::string config = WriteConfig(name, group, warnings_);
+  {
+    std::ifstream in(config);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    const std::string anchor = "  dead_letter: " + dead_ + "\n";
+    text.replace(text.find(anchor), anchor.size(),
+                 anchor + "  commands: " + commands + "\n  command_results: " + results + "\n");
+    std::ofstream(config) << text;
+  }
+  CopyDeadlineCatalogue(RulesDir(name));
+
+  v1::Envelope accepted = DeadlineStream(1).front();
+  accepted.set_event_id("life-accepted");
+  accepted.mutable_ticket()->set_ticket_id("LIFE-1");
+  accepted.mutable_ticket()->set_kind(v1::Ticket::FAULT_REPAIR);
+  accepted.mutable_ticket()->clear_category();
+  accepted.mutable_ticket()->clear_tags();
+  v1::Envelope later = accepted;  // another ticket moves event time 40 min on
+  later.set_event_id("life-other");
+  later.mutable_ticket()->set_ticket_id("LIFE-2");
+  later.mutable_ticket()->set_status(v1::Ticket::DISPATCHED);
+  later.mutable_event_time()->set_seconds(accepted.event_time().seconds() + 40 * 60);
+  const std::string city = accepted.region().city_code();
+  TestProducer producer(bootstrap_);
+  producer.Send(tickets_, city, accepted.SerializeAsString());
+  producer.Send(tickets_, city, later.SerializeAsString());
+  producer.Flush();
+
+  auto vigild = StartVigild(config, name);
+  TestReader warnings(bootstrap_, {warnings_}, kPartitions);
+  std::string id;
+  auto events_of = [&](const std::string& warning_id) {
+    std::map<uint64_t, v1::WarningEvent> by_version;  // at-least-once: dedupe by version
+    for (v1::WarningEvent we : Decode(warnings.records())) {
+      if (we.warning().warning_id() == warning_id) by_version[we.warning().version()] = we;
+    }
+    return by_version;
+  };
+  warnings.ReadUntil(
+      [&](const std::vector<Record>& r) {
+        for (const v1::WarningEvent& we : Decode(r)) {
+          if (we.warning().rule_id() == "R01" && we.type() == v1::WarningEvent::RAISED) {
+            id = we.warning().warning_id();
+            return true;
+          }
+        }
+        return false;
+      },
+      seconds(60));
+  ASSERT_FALSE(id.empty()) << vigild->Log();
+
+  auto command = [&](const std::string& command_id, v1::WarningCommand::Action action,
+                     const std::string& region) {
+    v1::WarningCommand c;
+    c.set_command_id(command_id);
+    c.set_action(action);
+    c.set_warning_id(id);
+    c.set_actor("desk-7");
+    c.set_actor_region(region);
+    c.set_text("crew dispatched again, customer informed");
+    producer.Send(commands, id, c.SerializeAsString());
+    producer.Flush();
+  };
+  TestReader result_reader(bootstrap_, {results}, 1);
+  auto results_so_far = [&]() {
+    std::vector<v1::CommandResult> out;
+    for (const Record& r : result_reader.records()) {
+      v1::CommandResult res;
+      EXPECT_TRUE(res.ParseFromString(r.value));
+      out.push_back(res);
+    }
+    return out;
+  };
+  command("c-region", v1::WarningCommand::ACKNOWLEDGE, "370200");  // another city
+  command("c-ack", v1::WarningCommand::ACKNOWLEDGE, city);
+  command("c-ack", v1::WarningCommand::ACKNOWLEDGE, city);  // repeated: same result
+  command("c-close-early", v1::WarningCommand::CLOSE, "");
+  result_reader.ReadUntil([](const auto& r) { return r.size() >= 4; }, seconds(60));
+  std::vector<v1::CommandResult> res = results_so_far();
+  ASSERT_EQ(res.size(), 4u) << vigild->Log();
+  EXPECT_EQ(res[0].code(), v1::CommandResult::WRONG_REGION) << res[0].reason();
+  EXPECT_FALSE(res[0].accepted());
+  EXPECT_TRUE(res[1].accepted()) << res[1].reason();
+  EXPECT_EQ(res[2].code(), res[1].code());
+  EXPECT_EQ(res[2].warning_version(), res[1].warning_version());
+  EXPECT_EQ(res[3].code(), v1::CommandResult::WRONG_STATE) << res[3].reason();
+  EXPECT_NE(res[3].reason().find("SUBMIT_FEEDBACK"), std::string::npos) << res[3].reason();
+
+  // The crew arrives: the condition clears; feedback, then the province closes.
+  v1::Envelope arrived = accepted;
+  arrived.set_event_id("life-arrived");
+  arrived.mutable_ticket()->set_status(v1::Ticket::ARRIVED);
+  arrived.mutable_event_time()->set_seconds(accepted.event_time().seconds() + 50 * 60);
+  producer.Send(tickets_, city, arrived.SerializeAsString());
+  producer.Flush();
+  warnings.ReadUntil(
+      [&](const auto&) {
+        for (const auto& [v, we] : events_of(id)) {
+          if (we.type() == v1::WarningEvent::RESOLVED) return true;
+        }
+        return false;
+      },
+      seconds(60));
+  command("c-feedback", v1::WarningCommand::SUBMIT_FEEDBACK, city);
+  command("c-close", v1::WarningCommand::CLOSE, "");
+  warnings.ReadUntil(
+      [&](const auto&) {
+        for (const auto& [v, we] : events_of(id)) {
+          if (we.warning().state() == v1::CLOSED) return true;
+        }
+        return false;
+      },
+      seconds(60));
+  EXPECT_EQ(vigild->Signal(SIGTERM), 0);
+
+  const auto history = events_of(id);
+  ASSERT_FALSE(history.empty());
+  uint64_t expected_version = 1;
+  std::vector<std::string> seen;
+  for (const auto& [version, we] : history) {
+    EXPECT_EQ(version, expected_version++) << "versions are gapless";
+    seen.push_back(absl::StrCat(v1::WarningEvent::Type_Name(we.type()), "/",
+                                v1::WarningState_Name(we.warning().state())));
+  }
+  const std::string trail = absl::StrJoin(seen, " ");
+  std::cout << "[ life     ] " << id << ": " << trail << "\n";
+  EXPECT_EQ(history.begin()->second.timer().kind(), v1::TimerRecord::COUNTDOWN);
+  for (const char* step : {"RAISED/OPEN", "STATE_CHANGED/ACKNOWLEDGED", "OVERDUE/ACKNOWLEDGED",
+                           "RESOLVED/ACKNOWLEDGED", "STATE_CHANGED/FEEDBACK_SUBMITTED",
+                           "STATE_CHANGED/CLOSED"}) {
+    EXPECT_NE(trail.find(step), std::string::npos) << step << " missing in " << trail;
+  }
+  EXPECT_EQ(history.rbegin()->second.warning().lifecycle().closed_by(), "desk-7");
+}
+
 // Rule files are replaced twice while events flow: a broken set is rejected
 // (the running rules stay), a valid one is swapped in between batches. Every
 // event is applied exactly once across both reloads, and the windows of the
@@ -647,12 +796,14 @@ TEST_F(VigildOnKafka, RulesReloadWhileEventsFlowLosesNone) {
   while (reader.PollOnce(500)) {
   }
   EXPECT_NE(vigild->Log().find("thresholds changed 1 [R13]"), std::string::npos) << vigild->Log();
-  // ALL: one warning event per complaint (deduplicated by id and version), the
-  // last one counting every complaint of its area.
+  // ALL: one RAISED / UPDATED warning event per complaint (deduplicated by id
+  // and version; lifecycle notices in between are not the rule's), the last
+  // one counting every complaint of its area.
   std::map<std::string, std::map<uint64_t, uint32_t>> all;  // area → version → count
   bool saw_r13_v2 = false;
   for (const v1::WarningEvent& we : Decode(reader.records())) {
-    if (we.warning().rule_id() == "ALL") {
+    if (we.warning().rule_id() == "ALL" && (we.type() == v1::WarningEvent::RAISED ||
+                                            we.type() == v1::WarningEvent::UPDATED)) {
       all[we.warning().region().area_id()][we.warning().version()] =
           we.warning().evidence().count();
     }
@@ -755,6 +906,21 @@ TEST_F(VigildOnKafka, ReplayAndVigildGiveTheSameWarnings) {
   EXPECT_GT(from_replay.size(), 0u);
   EXPECT_EQ(from_vigild.size(), from_replay.size());
   EXPECT_TRUE(from_vigild == from_replay) << "vigild and vigilctl replay disagree";
+  int shown = 0;
+  for (const auto& [k, v] : from_vigild) {
+    if ((!from_replay.contains(k) || from_replay.at(k) != v) && ++shown <= 5) {
+      v1::WarningEvent we;
+      we.ParseFromString(v);
+      ADD_FAILURE() << "vigild only / differs: " << we.ShortDebugString();
+    }
+  }
+  for (const auto& [k, v] : from_replay) {
+    if (!from_vigild.contains(k) && ++shown <= 10) {
+      v1::WarningEvent we;
+      we.ParseFromString(v);
+      ADD_FAILURE() << "replay only: " << we.ShortDebugString();
+    }
+  }
 }
 
 // Reference data from a Kafka topic (read to its end before the first event,

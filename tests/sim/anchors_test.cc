@@ -237,11 +237,12 @@ TEST(Anchors, DispatchBacklogMakesAnOverdueWaveInTheCounty) {
       testing::Generate(testing::Options("dispatch_backlog", 3, 1.0, 1, absl::Hours(36)));
   const std::string county = run.result.summary.focus_key;
   ASSERT_FALSE(county.empty());
-  // Repairs accepted in the stream whose deadline fell inside it: replied late?
+  // Repairs accepted in the stream whose arrival deadline (R01, carried by
+  // UNIT_ACCEPTED) fell inside it: did the crew arrive late?
   struct Repair {
     bool in_county = false;
     int64_t deadline = 0;
-    int64_t replied = -1;
+    int64_t arrived = -1;
   };
   std::map<std::string, Repair> repairs;
   int64_t urges_in = 0, urges_out = 0;
@@ -255,14 +256,14 @@ TEST(Anchors, DispatchBacklogMakesAnOverdueWaveInTheCounty) {
     if (t.status() == v1::Ticket::ACCEPTED) repairs[t.ticket_id()].in_county = in;
     auto it = repairs.find(t.ticket_id());
     if (it == repairs.end()) continue;
-    if (t.status() == v1::Ticket::DISPATCHED) it->second.deadline = t.deadline().seconds();
-    if (t.status() == v1::Ticket::REPLIED) it->second.replied = e.event_time().seconds();
+    if (t.status() == v1::Ticket::UNIT_ACCEPTED) it->second.deadline = t.deadline().seconds();
+    if (t.status() == v1::Ticket::ARRIVED) it->second.arrived = e.event_time().seconds();
   }
   const int64_t end = absl::ToUnixSeconds(run.spec.end);
   double late_in = 0, all_in = 0, late_out = 0, all_out = 0;
   for (const auto& [id, r] : repairs) {
     if (r.deadline == 0 || r.deadline >= end) continue;
-    const bool late = r.replied < 0 || r.replied > r.deadline;
+    const bool late = r.arrived < 0 || r.arrived > r.deadline;
     (r.in_county ? all_in : all_out) += 1;
     (r.in_county ? late_in : late_out) += late;
   }

@@ -158,16 +158,16 @@ std::map<int32_t, int64_t> EndOffsets(const std::string& bootstrap, const std::s
     int64_t lo = 0, hi = 0;
     // A fresh topic's leaders may not be known everywhere yet: retriable
     // errors are retried (each query waits up to 10 s for the broker).
-    RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+    RdKafka::ErrorCode code = RdKafka::ERR_NO_ERROR;
     for (int attempt = 0; attempt < 10; ++attempt) {
-      err = p->query_watermark_offsets(topic, i, &lo, &hi, 10000);
-      if (err != RdKafka::ERR_NOT_LEADER_FOR_PARTITION &&
-          err != RdKafka::ERR_LEADER_NOT_AVAILABLE && err != RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+      code = p->query_watermark_offsets(topic, i, &lo, &hi, 10000);
+      if (code != RdKafka::ERR_NOT_LEADER_FOR_PARTITION &&
+          code != RdKafka::ERR_LEADER_NOT_AVAILABLE && code != RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
         break;
       }
       p->poll(200);  // lets librdkafka refresh its metadata
     }
-    EXPECT_EQ(err, RdKafka::ERR_NO_ERROR) << RdKafka::err2str(err);
+    EXPECT_EQ(code, RdKafka::ERR_NO_ERROR) << RdKafka::err2str(code);
     out[i] = hi;
   }
   return out;

@@ -10,7 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "processors/ingest/region.h"
 #include "tools/sim/local_time.h"
+#include "tools/sim/model.h"
 #include "tools/sim/sim_context.h"
+#include "tools/sim/tickets.h"
 
 namespace vigil::sim {
 namespace {
@@ -37,6 +39,31 @@ std::string CommonRegion(const std::string& a, const std::string& b) {
   if ((i == a.size() && b[i] == '/') || (i == b.size() && a[i] == '/')) return a.substr(0, i);
   return a.substr(0, cut);
 }
+
+constexpr uint32_t Bit(v1::Ticket::Status s) { return 1u << s; }
+
+// The ticket clocks of rules/deadlines/ (R01–R06): kind, start status, stop statuses.
+struct ClockDef {
+  v1::Ticket::Kind kind;
+  const char* rule;
+  v1::Ticket::Status start;
+  uint32_t stops;
+};
+using S = v1::Ticket;
+constexpr uint32_t kReplyStops = Bit(S::REPLIED) | Bit(S::CLOSED);
+constexpr ClockDef kClocks[] = {
+    {S::FAULT_REPAIR, "R03-dispatch", S::ACCEPTED,
+     Bit(S::DISPATCHED) | Bit(S::UNIT_ACCEPTED) | Bit(S::ARRIVED) | Bit(S::RESTORED) | kReplyStops},
+    {S::FAULT_REPAIR, "R03-accept", S::DISPATCHED,
+     Bit(S::UNIT_ACCEPTED) | Bit(S::ARRIVED) | Bit(S::RESTORED) | kReplyStops},
+    {S::FAULT_REPAIR, "R01", S::ACCEPTED, Bit(S::ARRIVED) | Bit(S::RESTORED) | Bit(S::CLOSED)},
+    {S::FAULT_REPAIR, "R02", S::ARRIVED, Bit(S::RESTORED) | Bit(S::CLOSED)},
+    {S::COMPLAINT, "R04", S::ACCEPTED, Bit(S::CONTACTED) | kReplyStops},
+    {S::COMPLAINT, "R05", S::ACCEPTED, kReplyStops},
+    {S::REPORT, "R06-report", S::ACCEPTED, kReplyStops},
+    {S::OPINION, "R06-opinion", S::ACCEPTED, kReplyStops},
+    {S::SERVICE_REQUEST, "R06-service", S::ACCEPTED, kReplyStops},
+};
 
 bool HasTag(const v1::Ticket& t, v1::Ticket::Tag tag) {
   return std::find(t.tags().begin(), t.tags().end(), tag) != t.tags().end();
@@ -99,9 +126,11 @@ void GroundTruth::OnTicket(const v1::Envelope& e, int64_t t) {
     tt.kind = tk.kind();
     tt.region_key = ingest::RegionKey(e.region());
     tt.county = e.region().county_code();
+    tt.area_id = e.region().area_id();
+    tt.subtype = tk.subtype();
     tt.event_ids = {e.event_id()};
     tt.accepted = t;
-    tt.deadline = tk.has_deadline() ? tk.deadline().seconds() : 0;
+    AdvanceClocks(tk.ticket_id(), tt, tk.status(), t);
     if (tk.kind() == v1::Ticket::COMPLAINT || tk.kind() == v1::Ticket::OPINION) {
       // R13-feeder's key; a ticket without feeder only reaches R13-area.
       const std::string key = e.region().feeder_id().empty()
@@ -125,42 +154,71 @@ void GroundTruth::OnTicket(const v1::Envelope& e, int64_t t) {
   if (it == tickets_.end()) return;  // accepted before the stream began
   TicketTrack& tt = it->second;
   tt.event_ids.push_back(e.event_id());
-  if (!tt.done && tt.deadline > 0 && t > tt.deadline) Overdue(it->first, tt, tt.deadline);
-  tt.stage = tk.status();
-  tt.deadline = tk.has_deadline() ? tk.deadline().seconds() : 0;
+  AdvanceClocks(it->first, tt, tk.status(), t);
   if (tk.status() == v1::Ticket::CLOSED) tickets_.erase(it);
 }
 
-void GroundTruth::Overdue(const std::string& ticket_id, TicketTrack& tt, int64_t detected) {
-  tt.done = true;
+void GroundTruth::AdvanceClocks(const std::string& ticket_id, TicketTrack& tt,
+                                v1::Ticket::Status status, int64_t t) {
+  if (status == v1::Ticket::RESUMED && tt.paused_at >= 0) {
+    for (TicketClock& c : tt.clocks) c.deadline += t - tt.paused_at;
+    tt.paused_at = -1;
+  }
+  for (TicketClock& c : tt.clocks) {
+    if (c.open && !c.overdue && tt.paused_at < 0 && t > c.deadline) Overdue(ticket_id, tt, c);
+  }
+  for (const ClockDef& def : kClocks) {
+    if (def.kind != tt.kind) continue;
+    auto c = std::find_if(tt.clocks.begin(), tt.clocks.end(),
+                          [&](const TicketClock& x) { return x.rule == def.rule; });
+    if (c != tt.clocks.end() && (def.stops & Bit(status))) c->open = false;
+    if (c != tt.clocks.end() || def.start != status) continue;
+    // The limits of rules/limits/time_limits.yaml (§1.2); the model's values are those.
+    static const ModelParams kLimits;
+    const int cls = static_cast<int>(ClassOf(tt.area_id));
+    const std::string_view rule = def.rule;
+    int64_t deadline = t + 5 * kMinute;  // R03
+    if (rule == "R01") deadline = t + absl::ToInt64Seconds(kLimits.arrival_limit[cls]);
+    if (rule == "R02") deadline = t + absl::ToInt64Seconds(kLimits.restore_limit[cls]);
+    if (rule == "R04") deadline = t + kDay;
+    if (rule == "R05" || rule.starts_with("R06")) deadline = ReplyDeadline(tt.kind, tt.subtype, t);
+    tt.clocks.push_back({def.rule, deadline});
+  }
+  if (status == v1::Ticket::SUSPENDED && tt.paused_at < 0) tt.paused_at = t;
+}
+
+AreaClass GroundTruth::ClassOf(const std::string& area_id) {
+  if (area_class_.empty()) {
+    for (uint32_t a = 0; a < topology_.areas().size(); ++a) {
+      area_class_[topology_.AreaId(a)] = topology_.areas()[a].cls;
+    }
+  }
+  auto it = area_class_.find(area_id);
+  return it == area_class_.end() ? AreaClass::kUrban : it->second;  // unknown: the strictest
+}
+
+void GroundTruth::Overdue(const std::string& ticket_id, const TicketTrack& tt, TicketClock& clock) {
+  clock.overdue = true;
+  const std::string_view rule = clock.rule;
   Label l;
   l.kind = "ticket_overdue";
-  const bool repair = tt.kind == v1::Ticket::FAULT_REPAIR;
-  if (repair && tt.stage == v1::Ticket::ACCEPTED) {
-    l.rule_ids = {"R03"};
-  } else if (repair) {
-    l.rule_ids = {"R01", "R02"};
-    l.min_grade = v1::GRADE_III;
-  } else if (tt.kind == v1::Ticket::COMPLAINT) {
-    l.rule_ids = {"R05"};
-    l.min_grade = v1::GRADE_II;
-  } else {
-    l.rule_ids = {"R06"};
-    l.min_grade = v1::GRADE_III;
-  }
+  l.rule_ids = {std::string(rule.substr(0, rule.find('-')))};
+  l.min_grade = rule == "R05"             ? v1::GRADE_II
+                : rule.starts_with("R03") ? v1::GRADE_IV
+                                          : v1::GRADE_III;
   l.region_key = tt.region_key;
   l.start = T(tt.accepted);
-  l.end = T(detected);
-  l.detectable_at = T(detected);
+  l.end = T(clock.deadline);
+  l.detectable_at = T(clock.deadline);
   l.event_ids = tt.event_ids;
   l.description =
       absl::StrCat(v1::Ticket::Kind_Name(tt.kind), " ticket ", ticket_id, " passed its ",
-                   v1::Ticket::Status_Name(tt.stage), " deadline ", FormatLocal(T(detected)));
+                   clock.rule, " deadline ", FormatLocal(T(clock.deadline)));
   labels_.push_back(std::move(l));
-  if (repair && tt.stage == v1::Ticket::DISPATCHED && plan_.backlog_county >= 0 &&
+  if (rule == "R01" && plan_.backlog_county >= 0 &&
       tt.county == topology_.CountyCode(plan_.backlog_county) &&
       tt.accepted >= plan_.backlog_from) {
-    backlog_.push_back({tt.event_ids.front(), tt.accepted, detected});
+    backlog_.push_back({tt.event_ids.front(), tt.accepted, clock.deadline});
   }
 }
 
@@ -263,15 +321,9 @@ void GroundTruth::ComplaintClusters() {
 }
 
 int64_t GroundTruth::RestoreLimit(const OutageTrack& ot) {
-  if (area_class_.empty()) {
-    for (uint32_t a = 0; a < topology_.areas().size(); ++a) {
-      area_class_[topology_.AreaId(a)] = topology_.areas()[a].cls;
-    }
-  }
   if (ot.area_ids.empty()) return 3 * kHour;
   for (const std::string& id : ot.area_ids) {
-    auto it = area_class_.find(id);
-    if (it == area_class_.end() || it->second == AreaClass::kUrban) return 3 * kHour;
+    if (ClassOf(id) == AreaClass::kUrban) return 3 * kHour;
   }
   return 4 * kHour;
 }
@@ -281,7 +333,10 @@ std::vector<Label> GroundTruth::Finish(const std::vector<std::vector<uint32_t>>&
   (void)call_bins;
   // Tickets still open past their deadline at the end of the stream.
   for (auto& [id, tt] : tickets_) {
-    if (!tt.done && tt.deadline > 0 && tt.deadline < end_) Overdue(id, tt, tt.deadline);
+    if (tt.paused_at >= 0) continue;
+    for (TicketClock& c : tt.clocks) {
+      if (c.open && !c.overdue && c.deadline < end_) Overdue(id, tt, c);
+    }
   }
   // R13 complaint clusters, per feeder.
   ComplaintClusters();

@@ -42,7 +42,10 @@ namespace vigil::sim {
 //                                  bursts)
 //  outage_over_etr            R02  restored after the ETR announced at its start (not shipped)
 //  notice_missing             R14  planned/temporary outage with notice coverage < 95 %
-//  ticket_overdue             R01/R02/R03/R05/R06  a ticket stage passed its deadline
+//  ticket_overdue             R01..R06  a deadline clock of rules/deadlines/ passed its limit
+//                                  (R03 dispatch / unit accept 5 min, R01 arrival, R02 restore
+//                                  after arrival, R04 complaint contact 24 h, R05 complaint
+//                                  reply 4 wd, R06 others; SUSPENDED .. RESUMED pauses them)
 //  dispatch_backlog           R01, R02  the backlog county's overdue repairs (preset)
 class GroundTruth {
  public:
@@ -98,20 +101,33 @@ class GroundTruth {
     int64_t active_seen = -1;
     int64_t active_start = 0;
   };
+  // One deadline clock of a ticket, as rules/deadlines/ runs it.
+  struct TicketClock {
+    const char* rule;  // "R03-dispatch", "R01", ...
+    int64_t deadline;
+    bool open = true;
+    bool overdue = false;
+  };
   struct TicketTrack {
     v1::Ticket::Kind kind;
     std::string region_key;
     std::string county;
+    std::string area_id;
+    std::string subtype;
     std::vector<std::string> event_ids;
     int64_t accepted = 0;
-    int64_t deadline = 0;  // of the current stage
-    v1::Ticket::Status stage = v1::Ticket::ACCEPTED;
-    bool done = false;
+    int64_t paused_at = -1;  // SUSPENDED: every clock stops until RESUMED
+    std::vector<TicketClock> clocks;
   };
 
   void OnTicket(const v1::Envelope& e, int64_t t);
   void OnOutage(const v1::Envelope& e, int64_t t);
-  void Overdue(const std::string& ticket_id, TicketTrack& tt, int64_t detected);
+  // Moves the clocks of `tt` for its event `status` at `t`; labels the ones
+  // that passed their deadline before it.
+  void AdvanceClocks(const std::string& ticket_id, TicketTrack& tt, v1::Ticket::Status status,
+                     int64_t t);
+  void Overdue(const std::string& ticket_id, const TicketTrack& tt, TicketClock& clock);
+  AreaClass ClassOf(const std::string& area_id);
   void ComplaintClusters();
   // R18's first limit for an outage: 4 h when every area is rural or remote.
   int64_t RestoreLimit(const OutageTrack& ot);
@@ -122,13 +138,13 @@ class GroundTruth {
   int64_t end_;
   std::vector<Label> labels_;
   std::map<std::string, std::vector<Complaint>> complaints_;  // R13 warning key → complaints
-  std::map<std::string, std::vector<Entry>> area_outages_;  // area key → STARTED events
-  std::map<std::string, OutageTrack> outages_;              // outage id
-  std::map<std::string, TicketTrack> tickets_;              // open tickets accepted in the stream
-  std::map<std::string, std::vector<Entry>> flagged_;       // customer → flagged tickets
-  std::map<std::string, std::string> flagged_region_;       // customer → region key
-  std::set<std::string> flagged_tickets_;                   // ticket ids already counted
-  std::map<std::string, AreaClass> area_class_;             // area id → class (lazy)
+  std::map<std::string, std::vector<Entry>> area_outages_;    // area key → STARTED events
+  std::map<std::string, OutageTrack> outages_;                // outage id
+  std::map<std::string, TicketTrack> tickets_;                // open tickets accepted in the stream
+  std::map<std::string, std::vector<Entry>> flagged_;         // customer → flagged tickets
+  std::map<std::string, std::string> flagged_region_;         // customer → region key
+  std::set<std::string> flagged_tickets_;                     // ticket ids already counted
+  std::map<std::string, AreaClass> area_class_;               // area id → class (lazy)
   struct Late {
     std::string accepted_event_id;
     int64_t accepted;

@@ -49,7 +49,7 @@ absl::Time AddWorkingDays(absl::Time t, int days) {
       ++added;
     }
   }
-  return FromLocal(absl::CivilSecond(day)) + (moved_to_monday ? absl::Hours(9) : time_of_day);
+  return FromLocal(absl::CivilSecond(day)) + (moved_to_monday ? absl::ZeroDuration() : time_of_day);
 }
 
 absl::StatusOr<absl::Time> ParseLocalTime(const std::string& text) {

@@ -22,7 +22,8 @@ bool IsWeekend(absl::Time t);
 absl::Time LocalMidnight(absl::Time t);
 
 // t plus `days` working days (Mon–Fri; holidays are not modelled), keeping the
-// time of day; a start on a weekend counts from the next Monday morning.
+// time of day; a start on a weekend counts from 00:00 of the next Monday (as the
+// deadline rules count working days, rules/README.md).
 absl::Time AddWorkingDays(absl::Time t, int days);
 
 // "2026-07-15", "2026-07-15T08:00" or "2026-07-15T08:00:00", local time.

@@ -86,15 +86,19 @@ struct ModelParams {
   double media_flag_share = 1.0 / 2000;
 
   // --- ticket handling --------------------------------------------------------
-  double overdue_share = 0.03;  // non-repair tickets replied after their deadline
+  double overdue_share = 0.03;       // non-repair tickets replied after their deadline
+  double late_contact_share = 0.04;  // complaints contacted after 24 h
+  double suspended_share = 0.05;     // complaints whose customer asks to wait (挂起)
   // Arrival (travel) median by area class, and the commitments of §1.2.
   std::array<absl::Duration, 3> travel_median = {absl::Minutes(25), absl::Minutes(50),
                                                  absl::Minutes(75)};
   std::array<absl::Duration, 3> arrival_limit = {absl::Minutes(45), absl::Minutes(90),
                                                  absl::Minutes(120)};
   std::array<absl::Duration, 3> restore_limit = {absl::Hours(3), absl::Hours(4), absl::Hours(4)};
-  absl::Duration fix_median = absl::Minutes(35);  // customer-side repair on site
-  double crew_target_utilisation = 0.35;          // at the evening peak
+  // Restore after arrival (customer-side repairs): lognormal, typically 1–3 h.
+  absl::Duration fix_median = absl::Minutes(80);
+  double fix_sigma = 0.55;
+  double crew_target_utilisation = 0.35;  // at the evening peak
 };
 
 // Share of a normal day's calls per local hour (§3.2; sums to 1).

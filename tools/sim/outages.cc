@@ -27,6 +27,7 @@ struct OutageProcess::Outage {
   std::vector<uint32_t> areas;
   std::vector<uint32_t> feeders;
   int64_t start = 0;
+  int64_t crew_arrival = 0;  // faults: the first crew on site
   int64_t restore = 0;
   int64_t etr0 = 0;
   int coverage = 0;
@@ -120,6 +121,7 @@ void OutageProcess::Finish(Outage& o) {
   o.timeline = std::make_shared<OutageTimeline>();
   o.timeline->outage_id = o.id;
   o.timeline->start = o.start;
+  o.timeline->crew_arrival = o.crew_arrival;
   o.timeline->restore = o.restore;
   o.timeline->etr_passes = EtrPasses(o.restore, o.etr0, o.updates);
 }
@@ -156,6 +158,17 @@ std::shared_ptr<OutageProcess::Outage> OutageProcess::FromScript(const ScriptedO
   o->complaint_factor = s.complaint_factor;
   o->tendency_share = s.tendency_share;
   o->complaint_category = s.complaint_category;
+  if (o->kind == v1::OutageEvent::FAULT) {
+    // Storm and long trips: reinforcement crews, often slower than the
+    // commitment (§3.5), on site before the end of the outage.
+    const ModelParams& p = ctx_.params;
+    const int cls = static_cast<int>(ctx_.topology.areas()[o->areas.front()].cls);
+    const double travel =
+        ctx_.outage_rng.LogNormal(2 * absl::ToDoubleSeconds(p.travel_median[cls]), 0.6);
+    const int64_t span = o->restore - o->start;
+    const int64_t lo = std::min<int64_t>(10 * kMinute, span / 2);
+    o->crew_arrival = o->start + std::clamp<int64_t>(Secs(travel), lo, std::max(lo, span * 4 / 5));
+  }
   Finish(*o);
   return o;
 }
@@ -311,7 +324,8 @@ void OutageProcess::Fault(int64_t now, uint32_t origin, bool single_area) {
   const int64_t travel = Secs(rng.LogNormal(absl::ToDoubleSeconds(p.travel_median[cls]), 0.35));
   const int64_t work = std::max<int64_t>(10 * kMinute, Secs(total) - travel);
   const int64_t ready = now + rng.UniformInt(3 * kMinute, 10 * kMinute);
-  o->restore = ctx_.crews.Assign(t.CountyOfArea(origin), ready, travel, work) + work;
+  o->crew_arrival = ctx_.crews.Assign(t.CountyOfArea(origin), ready, travel, work);
+  o->restore = o->crew_arrival + work;
   const double estimate =
       static_cast<double>(o->restore - now) * p.etr_padding * rng.LogNormal(1.0, p.etr_sigma);
   o->etr0 = RoundUpQuarter(now + std::max<int64_t>(30 * kMinute, Secs(estimate)));

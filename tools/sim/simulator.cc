@@ -40,6 +40,11 @@ std::vector<int> SizeCrews(const Topology& t, const ModelParams& p, const Demand
       d.daily(CallKind::kRepair) * d.Factor(CallKind::kRepair, noon, plan.adjust);
   const double season = kRepairSeason[LocalMonth(absl::FromUnixSeconds(noon)) - 1];
   const double lv = 1 + p.scope_single_area * (plan.lv_fault_multiplier - 1);
+  // Crew hours per customer-side repair: travel and the fix (lognormal mean),
+  // with the margin of the 1.2 h that a 35-minute fix used to need.
+  const double repair_hours =
+      1.2 * (25 + absl::ToDoubleMinutes(p.fix_median) * std::exp(p.fix_sigma * p.fix_sigma / 2)) /
+      (25 + 35 * std::exp(0.125));
   std::vector<int> crews;
   for (const County& c : t.counties()) {
     double faults = 0;
@@ -49,7 +54,7 @@ std::vector<int> SizeCrews(const Topology& t, const ModelParams& p, const Demand
     }
     const double repair_jobs = static_cast<double>(c.customers) * repairs_per_customer * 0.08;
     const double fault_jobs = faults * season * lv * FaultDiurnal(20);
-    const double busy = repair_jobs * 1.2 + fault_jobs * 2.2;
+    const double busy = repair_jobs * repair_hours + fault_jobs * 2.2;
     crews.push_back(std::max(2, static_cast<int>(std::ceil(busy / p.crew_target_utilisation))));
   }
   return crews;

@@ -28,7 +28,7 @@ int64_t OfficeHours(Rng& rng, int64_t t) {
   return day + 8 * kHour + Uniform(rng, 0, 2 * kHour);
 }
 
-// A share of waits `lo`–`hi` seconds, the rest (1 − late) `hi`+ up to 3×.
+// A wait of `lo`–`hi` seconds; with probability `late` longer (up to 3 × `hi`).
 int64_t Delay(Rng& rng, double late, int64_t lo, int64_t hi) {
   return rng.Bernoulli(late) ? Uniform(rng, hi + 10, 3 * hi) : Uniform(rng, lo, hi);
 }
@@ -65,7 +65,7 @@ struct TicketDesk::Ticket {
   uint32_t city = 0;
   uint32_t county = 0;
   std::string customer_id;
-  std::string subtype;             // service requests
+  std::string subtype;            // service requests
   std::string related_ticket_id;  // urges: the urged ticket
   std::vector<v1::Ticket::Tag> tags;
   v1::Region region;        // region and customer id are filled when the
@@ -294,7 +294,8 @@ void TicketDesk::Schedule(int64_t now, const std::shared_ptr<Ticket>& tp,
         ctx_.queue.Schedule(
             revisited + Uniform(rng, 30 * kMinute, 3 * kDay), [this, tp, escalate](int64_t at) {
               RepeatCall(at, tp);
-              if (escalate) Complaint(at + 2 * kMinute, tp->area, tp->slot, tp->category, 1.0, true);
+              if (escalate)
+                Complaint(at + 2 * kMinute, tp->area, tp->slot, tp->category, 1.0, true);
             });
       }
       break;
@@ -312,7 +313,7 @@ void TicketDesk::Schedule(int64_t now, const std::shared_ptr<Ticket>& tp,
       const int64_t dispatched =
           now + Uniform(rng, std::min<int64_t>(10 * kMinute, dispatch_max / 2), dispatch_max);
       const bool late = rng.Bernoulli(p.overdue_share);
-      const double r = late ? rng.Uniform(1.02, 1.6) : rng.Uniform(0.3, 0.95);
+      const double r = late ? rng.Uniform(1.02, 1.6) : rng.Uniform(0.1, 0.95);
       const int64_t target = now + Secs(span * r);
       int64_t reply = OfficeHours(rng, target);
       if (!late && reply > t.deadline) reply = target;  // short limits: no waiting for morning

@@ -35,9 +35,9 @@ struct TicketRequest {
 };
 
 // Service-request subtypes (Ticket.subtype) and their share of 服务申请.
-inline constexpr const char* kServiceSubtypes[] = {
-    "arrears_reconnect", "appliance_damage", "meter_abnormal", "meter_data", "charging_booking",
-    "other"};
+inline constexpr const char* kServiceSubtypes[] = {"arrears_reconnect", "appliance_damage",
+                                                   "meter_abnormal",    "meter_data",
+                                                   "charging_booking",  "other"};
 inline constexpr double kServiceSubtypeShares[] = {0.22, 0.06, 0.20, 0.10, 0.02, 0.40};
 
 // Reply deadline of a ticket accepted at `accepted` (§1.2, as
