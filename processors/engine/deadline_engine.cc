@@ -36,7 +36,8 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
 }
 
 absl::Time EventTime(const v1::Envelope& e) {
-  return absl::FromUnixSeconds(e.event_time().seconds()) + absl::Nanoseconds(e.event_time().nanos());
+  return absl::FromUnixSeconds(e.event_time().seconds()) +
+         absl::Nanoseconds(e.event_time().nanos());
 }
 
 std::string Span(absl::Duration d) {
@@ -193,8 +194,8 @@ bool DeadlineEngine::Start(const deadlines::DeadlineRule& rule, const v1::Envelo
 }
 
 void DeadlineEngine::AddEvidence(const v1::Envelope& event, internal::ClockState* clock) const {
-  if (clock->event_ids_size() >= kMaxEvidence) clock->mutable_event_ids()->erase(
-      clock->mutable_event_ids()->begin());
+  if (clock->event_ids_size() >= kMaxEvidence)
+    clock->mutable_event_ids()->erase(clock->mutable_event_ids()->begin());
   clock->add_event_ids(event.event_id());
   clock->set_last_event_ms(std::max(clock->last_event_ms(), Ms(EventTime(event))));
 }
@@ -210,15 +211,17 @@ void DeadlineEngine::RenderMessage(const deadlines::DeadlineRule& rule,
   args.push_back(
       fmt::arg("deadline", absl::FormatTime("%Y-%m-%d %H:%M", deadline, set_->calendar.zone())));
   args.push_back(fmt::arg("remaining", at < deadline ? Span(deadline - at) : std::string("0 min")));
-  args.push_back(fmt::arg("overdue_by", at > deadline ? Span(at - deadline) : std::string("0 min")));
+  args.push_back(
+      fmt::arg("overdue_by", at > deadline ? Span(at - deadline) : std::string("0 min")));
   args.push_back(fmt::arg("grade", std::string(GradeRoman(w->grade()))));
   args.push_back(fmt::arg("urges", clock.urges()));
   args.push_back(fmt::arg("title", rule.title));
   std::string text;
   try {
-    text = fmt::vformat(rule.message.empty() ? std::string("{title}: {subject}, deadline {deadline}")
-                                             : rule.message,
-                        args);
+    text =
+        fmt::vformat(rule.message.empty() ? std::string("{title}: {subject}, deadline {deadline}")
+                                          : rule.message,
+                     args);
   } catch (const fmt::format_error&) {
     text = rule.message;
   }
@@ -226,19 +229,19 @@ void DeadlineEngine::RenderMessage(const deadlines::DeadlineRule& rule,
 }
 
 void DeadlineEngine::Notify(const deadlines::DeadlineRule& rule, internal::ClockState& clock,
-                            v1::WarningEvent::Type type, v1::TimerRecord::Kind kind,
-                            absl::Time at, v1::Grade grade, std::vector<v1::WarningEvent>* out) {
+                            v1::WarningEvent::Type type, v1::TimerRecord::Kind kind, absl::Time at,
+                            v1::Grade grade, std::vector<v1::WarningEvent>* out) {
   const bool fresh = !clock.has_active();
   v1::Warning& w = *clock.mutable_active();
   if (fresh) {
-    w.set_warning_id(warnings::WarningId(rule.id, clock.subject_id(), clock.start_ms(),
-                                         clock.subject_id()));
+    w.set_warning_id(
+        warnings::WarningId(rule.id, clock.subject_id(), clock.start_ms(), clock.subject_id()));
     w.set_version(0);
     w.set_rule_id(rule.id);
     w.set_rule_version(rule.version);
-    w.set_key(absl::StrCat(rule.subject == deadlines::DeadlineRule::Subject::kTicket ? "ticket:"
-                                                                                      : "outage:",
-                           clock.subject_id()));
+    w.set_key(absl::StrCat(
+        rule.subject == deadlines::DeadlineRule::Subject::kTicket ? "ticket:" : "outage:",
+        clock.subject_id()));
     *w.mutable_region() = clock.region();
     w.set_region_key(ingest::RegionKey(clock.region()));
     w.set_state(v1::OPEN);
@@ -303,8 +306,7 @@ void DeadlineEngine::Resolve(const deadlines::DeadlineRule& rule, internal::Cloc
 }
 
 void DeadlineEngine::CatchUp(const deadlines::DeadlineRule& rule, internal::ClockState& clock,
-                             absl::Time until, bool inclusive,
-                             std::vector<v1::WarningEvent>* out) {
+                             absl::Time until, bool inclusive, std::vector<v1::WarningEvent>* out) {
   if (clock.paused_at_ms() != 0) return;
   const std::vector<Step> steps = StepsOf(rule);
   while (clock.next_step() >= 0 && clock.next_step() < static_cast<int>(steps.size())) {
@@ -333,8 +335,8 @@ void DeadlineEngine::CatchUp(const deadlines::DeadlineRule& rule, internal::Cloc
   }
 }
 
-absl::Status DeadlineEngine::Save(const deadlines::DeadlineRule& rule,
-                                  internal::ClockState& clock, state::StateStore::Batch& batch) {
+absl::Status DeadlineEngine::Save(const deadlines::DeadlineRule& rule, internal::ClockState& clock,
+                                  state::StateStore::Batch& batch) {
   const std::string key = ClockKey(clock.rule_id(), clock.subject_id());
   const std::vector<Step> steps = StepsOf(rule);
   int64_t due_ms = 0;
@@ -375,8 +377,7 @@ absl::Status DeadlineEngine::Apply(const v1::Envelope& event, state::StateStore:
   return absl::OkStatus();
 }
 
-absl::Status DeadlineEngine::ApplyTicket(const v1::Envelope& event,
-                                         state::StateStore::Batch& batch,
+absl::Status DeadlineEngine::ApplyTicket(const v1::Envelope& event, state::StateStore::Batch& batch,
                                          std::vector<v1::WarningEvent>* out) {
   const v1::Ticket& ticket = event.ticket();
   const absl::Time t = EventTime(event);
@@ -439,8 +440,7 @@ absl::Status DeadlineEngine::ApplyTicket(const v1::Envelope& event,
 }
 
 absl::Status DeadlineEngine::ApplyUrge(const deadlines::DeadlineRule& rule,
-                                       const v1::Envelope& event,
-                                       state::StateStore::Batch& batch,
+                                       const v1::Envelope& event, state::StateStore::Batch& batch,
                                        std::vector<v1::WarningEvent>* out) {
   const v1::Ticket& urge = event.ticket();
   if (urge.related_ticket_id().empty()) return absl::OkStatus();
@@ -469,8 +469,7 @@ absl::Status DeadlineEngine::ApplyUrge(const deadlines::DeadlineRule& rule,
   return Save(rule, clock, batch);
 }
 
-absl::Status DeadlineEngine::ApplyOutage(const v1::Envelope& event,
-                                         state::StateStore::Batch& batch,
+absl::Status DeadlineEngine::ApplyOutage(const v1::Envelope& event, state::StateStore::Batch& batch,
                                          std::vector<v1::WarningEvent>* out) {
   const v1::OutageEvent& outage = event.outage();
   const absl::Time t = EventTime(event);
@@ -493,8 +492,8 @@ absl::Status DeadlineEngine::ApplyOutage(const v1::Envelope& event,
       if (!Start(rule, event, t, &clock)) continue;
       AddEvidence(event, &clock);
     }
-    clock.set_coverage_permille(std::max(clock.coverage_permille(),
-                                         outage.notice_coverage_permille()));
+    clock.set_coverage_permille(
+        std::max(clock.coverage_permille(), outage.notice_coverage_permille()));
     const bool covered = rule.stop_at_coverage_permille > 0 &&
                          clock.coverage_permille() >= rule.stop_at_coverage_permille;
     if (exists && (Contains(rule.stops_on_phase, outage.phase()) || covered)) {

@@ -76,8 +76,8 @@ class DeadlineEngine {
                          state::StateStore::Batch& batch, std::vector<v1::WarningEvent>* out);
   // Acts every step of `clock` due strictly before `until` (or at or before,
   // `inclusive`).
-  void CatchUp(const deadlines::DeadlineRule& rule, internal::ClockState& clock,
-               absl::Time until, bool inclusive, std::vector<v1::WarningEvent>* out);
+  void CatchUp(const deadlines::DeadlineRule& rule, internal::ClockState& clock, absl::Time until,
+               bool inclusive, std::vector<v1::WarningEvent>* out);
   // Raises or updates the clock's warning at `at` to at least `grade`.
   void Notify(const deadlines::DeadlineRule& rule, internal::ClockState& clock,
               v1::WarningEvent::Type type, v1::TimerRecord::Kind kind, absl::Time at,

@@ -11,7 +11,7 @@
 namespace vigil::ledger {
 namespace {
 
-constexpr std::string_view kWarnings = "w";     // warning id → LedgerEntry
+constexpr std::string_view kWarnings = "w";      // warning id → LedgerEntry
 constexpr std::string_view kRegions = "region";  // "<region key>|<warning id>" → ""
 constexpr std::string_view kRuleKeys = "rk";     // "<rule id>|<key>" → newest warning id
 constexpr std::string_view kAliases = "alias";   // engine warning id → ledger warning id
@@ -81,8 +81,8 @@ std::string CustomerOf(const v1::Warning& w) {
 
 }  // namespace
 
-Ledger::Ledger(std::shared_ptr<const lifecycle::LifecyclePolicy> policy,
-               state::StateStore* store, timers::TimerStore* timers)
+Ledger::Ledger(std::shared_ptr<const lifecycle::LifecyclePolicy> policy, state::StateStore* store,
+               timers::TimerStore* timers)
     : policy_(std::move(policy)), store_(store), timers_(timers) {}
 
 absl::Status Ledger::Open() {
@@ -99,7 +99,8 @@ absl::StatusOr<std::optional<internal::LedgerEntry>> Ledger::Load(
   if (!bytes) return std::optional<internal::LedgerEntry>();
   internal::LedgerEntry entry;
   if (!entry.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("ledger entry ", std::string(warning_id), ": unreadable"));
+    return absl::DataLossError(
+        absl::StrCat("ledger entry ", std::string(warning_id), ": unreadable"));
   }
   return std::optional<internal::LedgerEntry>(std::move(entry));
 }
@@ -118,8 +119,7 @@ absl::StatusOr<std::optional<v1::Warning>> Ledger::Get(const state::StateStore::
 
 void Ledger::Publish(v1::WarningEvent event, state::StateStore::Batch& batch,
                      std::vector<v1::WarningEvent>* out) {
-  event.set_event_id(
-      absl::StrCat(event.warning().warning_id(), ":", event.warning().version()));
+  event.set_event_id(absl::StrCat(event.warning().warning_id(), ":", event.warning().version()));
   event.set_ledger_seq(next_seq_);
   batch.PutRecord(kLog, SeqKey(next_seq_), event.SerializeAsString());
   ++next_seq_;
@@ -214,9 +214,9 @@ absl::Status Ledger::Reschedule(internal::LedgerEntry& entry, state::StateStore:
   if (want == have) return absl::OkStatus();
   for (const auto& [kind, due_ms] : have) {
     if (!std::binary_search(want.begin(), want.end(), std::make_pair(kind, due_ms))) {
-      VIGIL_RETURN_IF_ERROR(timers_->Cancel(
-          batch, TimerId(w.warning_id(), static_cast<v1::TimerRecord::Kind>(kind),
-                         absl::FromUnixMillis(due_ms))));
+      VIGIL_RETURN_IF_ERROR(
+          timers_->Cancel(batch, TimerId(w.warning_id(), static_cast<v1::TimerRecord::Kind>(kind),
+                                         absl::FromUnixMillis(due_ms))));
     }
   }
   for (const auto& [kind, due_ms] : want) {
@@ -225,11 +225,11 @@ absl::Status Ledger::Reschedule(internal::LedgerEntry& entry, state::StateStore:
     payload.set_target(internal::TimerPayload::LIFECYCLE);
     payload.set_subject(w.warning_id());
     payload.set_kind(static_cast<v1::TimerRecord::Kind>(kind));
-    VIGIL_RETURN_IF_ERROR(timers_->Schedule(
-        batch,
-        TimerId(w.warning_id(), static_cast<v1::TimerRecord::Kind>(kind),
-                absl::FromUnixMillis(due_ms)),
-        absl::FromUnixMillis(due_ms), payload.SerializeAsString()));
+    VIGIL_RETURN_IF_ERROR(
+        timers_->Schedule(batch,
+                          TimerId(w.warning_id(), static_cast<v1::TimerRecord::Kind>(kind),
+                                  absl::FromUnixMillis(due_ms)),
+                          absl::FromUnixMillis(due_ms), payload.SerializeAsString()));
   }
   entry.clear_scheduled();
   for (const auto& [kind, due_ms] : want) {
@@ -320,8 +320,8 @@ absl::Status Ledger::OnEngineEvent(const v1::WarningEvent& event, absl::Time now
 }
 
 absl::Status Ledger::OnCommand(const v1::WarningCommand& command, absl::Time now,
-                               state::StateStore::Batch& batch,
-                               std::vector<v1::WarningEvent>* out, v1::CommandResult* result) {
+                               state::StateStore::Batch& batch, std::vector<v1::WarningEvent>* out,
+                               v1::CommandResult* result) {
   if (!command.command_id().empty()) {
     VIGIL_ASSIGN_OR_RETURN(std::optional<std::string> seen,
                            store_->GetRecord(&batch, kCommands, command.command_id()));
@@ -329,16 +329,15 @@ absl::Status Ledger::OnCommand(const v1::WarningCommand& command, absl::Time now
   }
   VIGIL_ASSIGN_OR_RETURN(std::optional<internal::LedgerEntry> entry,
                          Load(&batch, command.warning_id()));
-  lifecycle::CommandDecision d = lifecycle::ApplyCommand(
-      *policy_, entry ? &entry->warning() : nullptr, command, now);
+  lifecycle::CommandDecision d =
+      lifecycle::ApplyCommand(*policy_, entry ? &entry->warning() : nullptr, command, now);
   *result = d.result;
   if (!command.command_id().empty()) {
     batch.PutRecord(kCommands, command.command_id(), result->SerializeAsString());
   }
   if (!d.changed || !entry) return absl::OkStatus();
   const v1::Grade floor = std::max(entry->grade_floor(), d.after.grade());
-  if (d.event_type == v1::WarningEvent::ESCALATED ||
-      d.event_type == v1::WarningEvent::REOPENED) {
+  if (d.event_type == v1::WarningEvent::ESCALATED || d.event_type == v1::WarningEvent::REOPENED) {
     entry->set_grade_floor(floor);
   }
   if (d.event_type == v1::WarningEvent::REOPENED) entry->set_window_start_ms(Ms(now));
@@ -355,9 +354,8 @@ absl::Status Ledger::OnCommand(const v1::WarningCommand& command, absl::Time now
   return absl::OkStatus();
 }
 
-absl::Status Ledger::Act(internal::LedgerEntry& entry, v1::TimerRecord::Kind kind,
-                         absl::Time due, state::StateStore::Batch& batch,
-                         std::vector<v1::WarningEvent>* out) {
+absl::Status Ledger::Act(internal::LedgerEntry& entry, v1::TimerRecord::Kind kind, absl::Time due,
+                         state::StateStore::Batch& batch, std::vector<v1::WarningEvent>* out) {
   v1::Warning& w = *entry.mutable_warning();
   v1::TimerRecord record;
   record.set_kind(kind);
@@ -396,8 +394,7 @@ absl::Status Ledger::Act(internal::LedgerEntry& entry, v1::TimerRecord::Kind kin
 }
 
 absl::Status Ledger::CatchUp(internal::LedgerEntry& entry, absl::Time now,
-                             state::StateStore::Batch& batch,
-                             std::vector<v1::WarningEvent>* out) {
+                             state::StateStore::Batch& batch, std::vector<v1::WarningEvent>* out) {
   // Lifecycle timers of this warning due before `now` act first, in due
   // order, whatever the watermark: the warning's history then depends only on
   // its own inputs, not on how other partitions' progress batched them.
@@ -439,8 +436,8 @@ absl::StatusOr<std::vector<v1::Warning>> Ledger::List(const state::StateStore::B
   // The region index is ordered by region key: a prefix scan finds a region's
   // warnings without reading the others.
   const std::string& prefix = query.region_prefix;
-  absl::Status scan = store_->ForEachRecord(
-      batch, kRegions, prefix, [&](std::string_view key, std::string_view) {
+  absl::Status scan =
+      store_->ForEachRecord(batch, kRegions, prefix, [&](std::string_view key, std::string_view) {
         const size_t bar = key.rfind('|');
         if (bar == std::string_view::npos) return true;
         const std::string_view region = key.substr(0, bar);
@@ -460,9 +457,8 @@ absl::StatusOr<std::vector<v1::Warning>> Ledger::List(const state::StateStore::B
     const v1::Warning& w = entry->warning();
     if (query.state && w.state() != *query.state) continue;
     if (w.grade() < query.min_grade) continue;
-    if (!query.rule_ids.empty() &&
-        std::find(query.rule_ids.begin(), query.rule_ids.end(), w.rule_id()) ==
-            query.rule_ids.end()) {
+    if (!query.rule_ids.empty() && std::find(query.rule_ids.begin(), query.rule_ids.end(),
+                                             w.rule_id()) == query.rule_ids.end()) {
       continue;
     }
     const absl::Time updated = FromProto(w.updated_at());
@@ -473,12 +469,12 @@ absl::StatusOr<std::vector<v1::Warning>> Ledger::List(const state::StateStore::B
   return found;
 }
 
-absl::StatusOr<std::vector<v1::WarningEvent>> Ledger::Events(
-    const state::StateStore::Batch* batch, uint64_t after_seq, size_t limit) {
+absl::StatusOr<std::vector<v1::WarningEvent>> Ledger::Events(const state::StateStore::Batch* batch,
+                                                             uint64_t after_seq, size_t limit) {
   std::vector<v1::WarningEvent> events;
   absl::Status parse_error;
-  absl::Status scan = store_->ForEachRecord(
-      batch, kLog, "", [&](std::string_view key, std::string_view value) {
+  absl::Status scan =
+      store_->ForEachRecord(batch, kLog, "", [&](std::string_view key, std::string_view value) {
         if (SeqOf(key) <= after_seq) return true;
         v1::WarningEvent& e = events.emplace_back();
         if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {

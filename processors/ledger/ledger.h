@@ -19,7 +19,7 @@ namespace vigil::ledger {
 
 // A ledger query. Empty / unset fields do not filter.
 struct Query {
-  std::string region_prefix;                  // whole-segment prefix of the region key
+  std::string region_prefix;  // whole-segment prefix of the region key
   std::optional<v1::WarningState> state;
   v1::Grade min_grade = v1::GRADE_UNSPECIFIED;
   std::vector<std::string> rule_ids;

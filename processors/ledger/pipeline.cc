@@ -53,8 +53,8 @@ absl::Status Pipeline::Apply(const v1::Envelope& event, state::StateStore::Batch
 }
 
 absl::StatusOr<bool> Pipeline::AdvanceTo(absl::Time watermark, absl::Time wall,
-                                         state::StateStore::Batch& batch,
-                                         engine::EngineOutput* out, size_t max_timers) {
+                                         state::StateStore::Batch& batch, engine::EngineOutput* out,
+                                         size_t max_timers) {
   engine::EngineOutput rules_out;
   rule_engine_->AdvanceWatermark(watermark, &rules_out);
   VIGIL_RETURN_IF_ERROR(ToLedger(rules_out.events, batch, &out->events));

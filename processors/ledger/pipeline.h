@@ -44,11 +44,11 @@ class Pipeline {
                                  state::StateStore::Batch& batch, engine::EngineOutput* out,
                                  size_t max_timers = 1000);
   // Swaps in a new rule bundle between batches (see RuleEngine::Reload).
-  absl::StatusOr<engine::ReloadReport> Reload(std::shared_ptr<const rules::RuleSet> rules,
-                                              std::shared_ptr<const engine::DeadlineSet> deadlines,
-                                              std::shared_ptr<const lifecycle::LifecyclePolicy> policy,
-                                              state::StateStore::Batch& batch,
-                                              engine::EngineOutput* out);
+  absl::StatusOr<engine::ReloadReport> Reload(
+      std::shared_ptr<const rules::RuleSet> rules,
+      std::shared_ptr<const engine::DeadlineSet> deadlines,
+      std::shared_ptr<const lifecycle::LifecyclePolicy> policy, state::StateStore::Batch& batch,
+      engine::EngineOutput* out);
   absl::Status Command(const v1::WarningCommand& command, absl::Time now,
                        state::StateStore::Batch& batch, engine::EngineOutput* out,
                        v1::CommandResult* result);

@@ -43,8 +43,8 @@ absl::StatusOr<RuleBundle> LoadRuleBundle(const std::string& dir) {
   auto deadlines = std::make_shared<engine::DeadlineSet>();
   const std::string deadline_dir = absl::StrCat(dir, "/deadlines");
   if (IsDir(deadline_dir)) {
-    VIGIL_ASSIGN_OR_RETURN(deadlines->table,
-                           deadlines::TimeLimitTable::Load(absl::StrCat(dir, "/limits/time_limits.yaml")));
+    VIGIL_ASSIGN_OR_RETURN(deadlines->table, deadlines::TimeLimitTable::Load(
+                                                 absl::StrCat(dir, "/limits/time_limits.yaml")));
     VIGIL_ASSIGN_OR_RETURN(deadlines->calendar,
                            deadlines::BusinessCalendar::LoadDir(absl::StrCat(dir, "/calendars")));
     VIGIL_ASSIGN_OR_RETURN(deadlines->rules,

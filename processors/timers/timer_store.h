@@ -57,7 +57,7 @@ class TimerStore {
   // Cancels every timer whose id starts with `prefix` (a scan of timer_ids; used rarely).
   absl::Status CancelPrefix(state::StateStore::Batch& batch, std::string_view prefix);
 
- // Schedule calls so far (in memory): a caller that popped everything due
+  // Schedule calls so far (in memory): a caller that popped everything due
   // before T needs to look again only if this changed or T moved.
   uint64_t schedules() const { return schedules_; }
 

@@ -1,8 +1,8 @@
 #include "processors/vigild/app.h"
 
-#include <spdlog/spdlog.h>
-
+#include <google/protobuf/util/json_util.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -12,7 +12,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include <google/protobuf/util/json_util.h>
 #include "processors/common/status.h"
 #include "processors/ingest/decoder.h"
 #include "processors/sinks/kafka_config.h"
@@ -70,16 +69,18 @@ absl::Status App::Init() {
     VIGIL_RETURN_IF_ERROR(reference::LoadReferenceFile(config_.reference_file, reference_.get()));
   }
   VIGIL_RETURN_IF_ERROR(StartReferenceConsumer());
-  spdlog::info("{} window rules and {} deadline rules from {}; reference data: {} areas, {} "
-               "tagged customers",
-               (*rule_set)->rules.size(), bundle->deadlines->rules.size(), config_.rules_dir,
-               reference_->area_count(), reference_->customer_count());
+  spdlog::info(
+      "{} window rules and {} deadline rules from {}; reference data: {} areas, {} "
+      "tagged customers",
+      (*rule_set)->rules.size(), bundle->deadlines->rules.size(), config_.rules_dir,
+      reference_->area_count(), reference_->customer_count());
   for (int year : {absl::ToCivilYear(clock_->Now(), absl::UTCTimeZone()).year(),
                    absl::ToCivilYear(clock_->Now(), absl::UTCTimeZone()).year() + 1}) {
     if (!bundle->deadlines->rules.empty() && !bundle->deadlines->calendar.Covers(year)) {
-      spdlog::warn("no business calendar for {} in {}/calendars: working-day limits count "
-                   "Monday to Friday only",
-                   year, config_.rules_dir);
+      spdlog::warn(
+          "no business calendar for {} in {}/calendars: working-day limits count "
+          "Monday to Friday only",
+          year, config_.rules_dir);
     }
   }
 
@@ -122,9 +123,10 @@ absl::Status App::Init() {
   }
   engine->TakeDirty();  // restoring is not a change
   VIGIL_ASSIGN_OR_RETURN(durable_offsets_, store_->LoadOffsets());
-  spdlog::info("state at {}: {} rule keys restored ({} of removed or reshaped rules dropped), "
-               "{} stored input offsets",
-               config_.state_path, restored, ignored, durable_offsets_.size());
+  spdlog::info(
+      "state at {}: {} rule keys restored ({} of removed or reshaped rules dropped), "
+      "{} stored input offsets",
+      config_.state_path, restored, ignored, durable_offsets_.size());
   {
     std::lock_guard<std::mutex> lock(mu_);
     progress_.rules_loaded = (*rule_set)->rules.size();
@@ -185,7 +187,7 @@ void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Er
         p->set_offset(it->second.value());
       } else {
         p->set_offset(app_->config_.start_from == "latest" ? RdKafka::Topic::OFFSET_END
-                                                            : RdKafka::Topic::OFFSET_BEGINNING);
+                                                           : RdKafka::Topic::OFFSET_BEGINNING);
       }
       spdlog::info("assigned {}[{}] from offset {}", p->topic(), p->partition(), p->offset());
       // Commands carry no event time of the stream: they never hold the watermark.
@@ -357,7 +359,8 @@ absl::Status App::CommitBatch(state::StateStore::Batch& batch,
                        absl::StrCat(absl::ToUnixMillis(t)));
   }
   if (watermark_.watermark() != absl::InfinitePast()) {
-    batch.PutRuleState("", kWatermarkPrefix, absl::StrCat(absl::ToUnixMillis(watermark_.watermark())));
+    batch.PutRuleState("", kWatermarkPrefix,
+                       absl::StrCat(absl::ToUnixMillis(watermark_.watermark())));
   }
   for (const auto& [tp, off] : pending_offsets_) batch.PutOffset(tp, off);
   // One WriteBatch, one fsync: state, outbox and offsets agree after any crash.
@@ -402,7 +405,8 @@ void App::CommitToKafka(bool final) {
   for (const auto& [tp, off] : published_offsets_) {
     parts.push_back(RdKafka::TopicPartition::create(tp.topic, tp.partition.value(), off.value()));
   }
-  const RdKafka::ErrorCode err = final ? consumer_->commitSync(parts) : consumer_->commitAsync(parts);
+  const RdKafka::ErrorCode err =
+      final ? consumer_->commitSync(parts) : consumer_->commitAsync(parts);
   if (err != RdKafka::ERR_NO_ERROR && err != RdKafka::ERR__NO_OFFSET) {
     spdlog::warn("committing offsets to Kafka: {}", RdKafka::err2str(err));
   }
@@ -412,8 +416,7 @@ void App::CommitToKafka(bool final) {
 
 absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
   spdlog::info("vigild consuming {}, {}, {} from {} as group {}", config_.tickets.name,
-               config_.outages.name, config_.repeat_calls.name, config_.brokers,
-               config_.group_id);
+               config_.outages.name, config_.repeat_calls.name, config_.brokers, config_.group_id);
   std::vector<std::pair<uint64_t, internal::OutboxRecord>> outbox;
   RdKafka::ErrorCode last_error = RdKafka::ERR_NO_ERROR;
   absl::Time next_report = clock_->Now() + absl::Seconds(10);
@@ -526,7 +529,8 @@ void App::ForgetCaughtUpSilentPartitions() {
     bool caught_up = false;
     if (consumer_->get_watermark_offsets(topic, partition, &lo, &hi) == RdKafka::ERR_NO_ERROR &&
         hi >= 0) {
-      std::vector<RdKafka::TopicPartition*> tp = {RdKafka::TopicPartition::create(topic, partition)};
+      std::vector<RdKafka::TopicPartition*> tp = {
+          RdKafka::TopicPartition::create(topic, partition)};
       consumer_->position(tp);
       const int64_t position = tp[0]->offset();
       RdKafka::TopicPartition::destroy(tp);
@@ -550,8 +554,8 @@ std::string App::RuleFilesSignature() const {
     std::error_code ec;
     const auto size = std::filesystem::file_size(f, ec);
     const auto mtime = std::filesystem::last_write_time(f, ec);
-    absl::StrAppend(&sig, f, ":", ec ? 0 : size, ":",
-                    ec ? 0 : mtime.time_since_epoch().count(), ";");
+    absl::StrAppend(&sig, f, ":", ec ? 0 : size, ":", ec ? 0 : mtime.time_since_epoch().count(),
+                    ";");
   }
   return sig;
 }
@@ -588,9 +592,8 @@ void App::MaybeReload(bool requested, state::StateStore::Batch& batch,
       "rules reloaded ({}): {} rules; unchanged {}, thresholds changed {} [{}], reset {} [{}], "
       "added {} [{}], removed {} [{}]",
       requested ? "SIGHUP" : "files changed", next->rules->rules.size(), r.kept.size(),
-      r.changed.size(), absl::StrJoin(r.changed, ","), r.reset.size(),
-      absl::StrJoin(r.reset, ","), r.added.size(), absl::StrJoin(r.added, ","), r.removed.size(),
-      absl::StrJoin(r.removed, ","));
+      r.changed.size(), absl::StrJoin(r.changed, ","), r.reset.size(), absl::StrJoin(r.reset, ","),
+      r.added.size(), absl::StrJoin(r.added, ","), r.removed.size(), absl::StrJoin(r.removed, ","));
   std::lock_guard<std::mutex> lock(mu_);
   ++progress_.rule_reloads;
   progress_.rules_loaded = next->rules->rules.size();
@@ -689,10 +692,11 @@ absl::Status App::PollReference(bool until_caught_up) {
     }
   }
   if (until_caught_up || applied > 0 || refused > 0) {
-    spdlog::info("reference topic {}: {} records applied, {} refused; table: {} areas, {} "
-                 "tagged customers",
-                 config_.reference_topic.name, applied, refused, reference_->area_count(),
-                 reference_->customer_count());
+    spdlog::info(
+        "reference topic {}: {} records applied, {} refused; table: {} areas, {} "
+        "tagged customers",
+        config_.reference_topic.name, applied, refused, reference_->area_count(),
+        reference_->customer_count());
   }
   return absl::OkStatus();
 }

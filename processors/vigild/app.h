@@ -13,12 +13,12 @@
 #include "processors/common/clock.h"
 #include "processors/common/types.h"
 #include "processors/engine/rule_engine.h"
+#include "processors/engine/watermark.h"
+#include "processors/ingest/validator.h"
 #include "processors/ledger/pipeline.h"
 #include "processors/ledger/rule_bundle.h"
-#include "processors/engine/watermark.h"
 #include "processors/reference/reference_store.h"
 #include "processors/rules/rule_set.h"
-#include "processors/ingest/validator.h"
 #include "processors/sinks/outbox_publisher.h"
 #include "processors/state/state_store.h"
 #include "processors/vigild/config.h"
@@ -86,8 +86,7 @@ class App {
   absl::Status Init();
   void Process(const RdKafka::Message& msg, absl::Time now, state::StateStore::Batch& batch,
                std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
-  void ProcessCommand(const RdKafka::Message& msg, absl::Time now,
-                      state::StateStore::Batch& batch,
+  void ProcessCommand(const RdKafka::Message& msg, absl::Time now, state::StateStore::Batch& batch,
                       std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
   void DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
                   state::StateStore::Batch& batch,

@@ -66,10 +66,10 @@ class Parser {
     const absl::Duration max = absl::Hours(87600);
     absl::Duration d;
     if (!node.IsScalar() || !absl::ParseDuration(node.Scalar(), &d) || d < min || d > max) {
-      return Error(node, path,
-                   absl::StrCat("must be a duration like \"90s\", \"15m\" or \"24h\", at least ",
-                                absl::FormatDuration(min), " and at most ",
-                                absl::FormatDuration(max)));
+      return Error(
+          node, path,
+          absl::StrCat("must be a duration like \"90s\", \"15m\" or \"24h\", at least ",
+                       absl::FormatDuration(min), " and at most ", absl::FormatDuration(max)));
     }
     *out = d;
     return absl::OkStatus();
@@ -98,9 +98,9 @@ class Parser {
   std::string name_;
 };
 
-#define VIGIL_TRY(expr)                        \
+#define VIGIL_TRY(expr)                     \
   if (absl::Status s_ = (expr); !s_.ok()) { \
-    return s_;                                 \
+    return s_;                              \
   }
 
 }  // namespace
@@ -111,7 +111,8 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   Parser p(name);
   Config c;
   if (!root || root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(name, ": empty file"));
-  VIGIL_TRY(p.OnlyKeys(root, "config", {"kafka", "topics", "state", "engine", "rules", "reference"}));
+  VIGIL_TRY(
+      p.OnlyKeys(root, "config", {"kafka", "topics", "state", "engine", "rules", "reference"}));
 
   const YAML::Node kafka = root["kafka"];
   if (!kafka) return p.Error(root, "kafka", "missing; it needs at least kafka.brokers");
@@ -149,8 +150,8 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
     VIGIL_TRY(p.String(t["dead_letter"], "topics.dead_letter", &c.dead_letter_topic));
     VIGIL_TRY(p.Input(t["commands"], "topics.commands", &c.commands));
     VIGIL_TRY(p.String(t["command_results"], "topics.command_results", &c.command_results_topic));
-    std::set<std::string> names = {c.tickets.name,   c.outages.name,      c.repeat_calls.name,
-                                   c.warnings_topic, c.dead_letter_topic, c.commands.name,
+    std::set<std::string> names = {c.tickets.name,         c.outages.name,      c.repeat_calls.name,
+                                   c.warnings_topic,       c.dead_letter_topic, c.commands.name,
                                    c.command_results_topic};
     if (names.size() != 7) return p.Error(t, "topics", "every topic must have its own name");
   }
@@ -162,14 +163,14 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   VIGIL_TRY(p.String(st["path"], "state.path", &c.state_path));
 
   if (const YAML::Node e = root["engine"]) {
-    VIGIL_TRY(p.OnlyKeys(e, "engine", {"commit_interval", "max_batch_events", "max_future_skew",
-                                       "idle_timeout"}));
+    VIGIL_TRY(p.OnlyKeys(
+        e, "engine", {"commit_interval", "max_batch_events", "max_future_skew", "idle_timeout"}));
     VIGIL_TRY(p.Duration(e["idle_timeout"], "engine.idle_timeout", absl::Milliseconds(1),
                          &c.idle_timeout));
     VIGIL_TRY(p.Duration(e["commit_interval"], "engine.commit_interval", absl::Milliseconds(1),
                          &c.commit_interval));
-    VIGIL_TRY(p.Int(e["max_batch_events"], "engine.max_batch_events", 1, 1000000,
-                    &c.max_batch_events));
+    VIGIL_TRY(
+        p.Int(e["max_batch_events"], "engine.max_batch_events", 1, 1000000, &c.max_batch_events));
     VIGIL_TRY(p.Duration(e["max_future_skew"], "engine.max_future_skew", absl::ZeroDuration(),
                          &c.max_future_skew));
   }
@@ -219,8 +220,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& n
 absl::StatusOr<Config> LoadConfig(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot read the config file (does it exist? see deploy/vigil.example.yaml)"));
+    return absl::NotFoundError(absl::StrCat(
+        path, ": cannot read the config file (does it exist? see deploy/vigil.example.yaml)"));
   }
   std::stringstream ss;
   ss << in.rdbuf();

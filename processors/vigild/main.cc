@@ -62,10 +62,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     kafka = *std::move(k);
-    for (const std::string& t : {config->tickets.name, config->outages.name,
-                                 config->repeat_calls.name, config->warnings_topic,
-                                 config->dead_letter_topic, config->reference_topic.name,
-                                 config->commands.name, config->command_results_topic}) {
+    for (const std::string& t :
+         {config->tickets.name, config->outages.name, config->repeat_calls.name,
+          config->warnings_topic, config->dead_letter_topic, config->reference_topic.name,
+          config->commands.name, config->command_results_topic}) {
       if (t.empty()) continue;
       if (auto s = kafka->CreateTopic(t, 3); !s.ok()) {
         std::cerr << "vigild: " << s.message() << "\n";

@@ -1,4 +1,6 @@
 // vigild end to end on Apache Kafka (KRaft, 127.0.0.1) and RocksDB on disk.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -10,9 +12,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <google/protobuf/util/json_util.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -107,8 +106,9 @@ class VigildOnKafka : public ::testing::Test {
         << "  outages: " << outages_ << "\n  repeat_calls: " << calls_ << "\n"
         << "  warnings: " << warnings_topic << "\n  dead_letter: " << dead_ << "\n"
         << "state:\n  path: " << (dir_ / (name + "-state")).string() << "\n"
-        << "engine:\n  commit_interval: 20ms\n  idle_timeout: 1h\n" << extra_engine
-        << "rules:\n  dir: " << RulesDir(name).string() << "\n  reload_check_interval: 50ms\n"
+        << "engine:\n  commit_interval: 20ms\n  idle_timeout: 1h\n"
+        << extra_engine << "rules:\n  dir: " << RulesDir(name).string()
+        << "\n  reload_check_interval: 50ms\n"
         << "reference: {topic: \"\"}\n";
     if (!std::filesystem::exists(RulesDir(name) / "R13.yaml")) WriteRules(name, kR13);
     return path;
@@ -168,14 +168,15 @@ TEST_F(VigildOnKafka, ClusteredComplaintsRaiseThenUpdateOneWarning) {
   auto vigild = StartVigild(WriteConfig("a", UniqueName("g"), warnings_), "a");
   TestProducer producer(bootstrap_);
   for (int i = 0; i < 3; ++i) {
-    producer.Send(tickets_, "370100", Complaint(std::to_string(i), i * 30, "T0001").SerializeAsString());
+    producer.Send(tickets_, "370100",
+                  Complaint(std::to_string(i), i * 30, "T0001").SerializeAsString());
   }
   producer.Send(tickets_, "370100", Complaint("other", 10, "T0002").SerializeAsString());
   producer.Flush();
 
   TestReader reader(bootstrap_, {warnings_}, kPartitions);
-  auto& got = reader.ReadUntil(
-      [&](const auto& r) { return r.size() >= 1 || !vigild->Alive(); }, seconds(60));
+  auto& got = reader.ReadUntil([&](const auto& r) { return r.size() >= 1 || !vigild->Alive(); },
+                               seconds(60));
   ASSERT_EQ(got.size(), 1u) << vigild->Log();
   EXPECT_EQ(got[0].key, "370100");
   std::vector<v1::WarningEvent> events = Decode(got);
@@ -215,8 +216,8 @@ TEST_F(VigildOnKafka, MalformedRecordsGoToDeadLetterAndTheStreamGoesOn) {
   producer.Flush();
 
   TestReader dead(bootstrap_, {dead_}, kPartitions);
-  auto& letters = dead.ReadUntil(
-      [&](const auto& r) { return r.size() >= 2 || !vigild->Alive(); }, seconds(60));
+  auto& letters =
+      dead.ReadUntil([&](const auto& r) { return r.size() >= 2 || !vigild->Alive(); }, seconds(60));
   ASSERT_EQ(letters.size(), 2u) << vigild->Log();
   std::map<std::string, Record> by_reason;
   for (const auto& r : letters) by_reason[r.headers.at("vigil-reason")] = r;
@@ -249,8 +250,8 @@ TEST_F(VigildOnKafka, Proto3JsonInputTopicIsDecoded) {
   }
   producer.Flush();
   TestReader reader(bootstrap_, {warnings_}, kPartitions);
-  auto& got = reader.ReadUntil(
-      [&](const auto& r) { return r.size() >= 1 || !vigild->Alive(); }, seconds(60));
+  auto& got = reader.ReadUntil([&](const auto& r) { return r.size() >= 1 || !vigild->Alive(); },
+                               seconds(60));
   ASSERT_EQ(got.size(), 1u) << vigild->Log();
   EXPECT_EQ(Decode(got)[0].warning().category(), v1::Ticket::BILLING);
   EXPECT_EQ(vigild->Signal(SIGTERM), 0);
@@ -387,7 +388,8 @@ bool WaitForLog(const VigildProcess& p, const std::string& text, seconds timeout
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (p.Log().find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a file, not a wait for work
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(20));  // polling a file, not a wait for work
   }
   return false;
 }
@@ -512,8 +514,8 @@ TEST_F(VigildOnKafka, KillLoopWithDeadlinesEqualsUninterruptedRun) {
   while (read_b.PollOnce(500)) {
   }
   const auto actual = Distinct(read_b.records());
-  std::cout << "[ killloop ] " << stream.size() << " ticket events, " << kills << " kills: "
-            << expected.size() << " distinct warning events uninterrupted, "
+  std::cout << "[ killloop ] " << stream.size() << " ticket events, " << kills
+            << " kills: " << expected.size() << " distinct warning events uninterrupted, "
             << read_b.records().size() << " records (" << actual.size()
             << " distinct) with the kills\n";
   for (const auto& [kind, n] : by_type) std::cout << "[ killloop ]   " << kind << ": " << n << "\n";
@@ -728,9 +730,9 @@ TEST_F(VigildOnKafka, AWarningIsFollowedFromRaiseToCloseOverKafka) {
   const std::string trail = absl::StrJoin(seen, " ");
   std::cout << "[ life     ] " << id << ": " << trail << "\n";
   EXPECT_EQ(history.begin()->second.timer().kind(), v1::TimerRecord::COUNTDOWN);
-  for (const char* step : {"RAISED/OPEN", "STATE_CHANGED/ACKNOWLEDGED", "OVERDUE/ACKNOWLEDGED",
-                           "RESOLVED/ACKNOWLEDGED", "STATE_CHANGED/FEEDBACK_SUBMITTED",
-                           "STATE_CHANGED/CLOSED"}) {
+  for (const char* step :
+       {"RAISED/OPEN", "STATE_CHANGED/ACKNOWLEDGED", "OVERDUE/ACKNOWLEDGED",
+        "RESOLVED/ACKNOWLEDGED", "STATE_CHANGED/FEEDBACK_SUBMITTED", "STATE_CHANGED/CLOSED"}) {
     EXPECT_NE(trail.find(step), std::string::npos) << step << " missing in " << trail;
   }
   EXPECT_EQ(history.rbegin()->second.warning().lifecycle().closed_by(), "desk-7");
@@ -802,8 +804,8 @@ TEST_F(VigildOnKafka, RulesReloadWhileEventsFlowLosesNone) {
   std::map<std::string, std::map<uint64_t, uint32_t>> all;  // area → version → count
   bool saw_r13_v2 = false;
   for (const v1::WarningEvent& we : Decode(reader.records())) {
-    if (we.warning().rule_id() == "ALL" && (we.type() == v1::WarningEvent::RAISED ||
-                                            we.type() == v1::WarningEvent::UPDATED)) {
+    if (we.warning().rule_id() == "ALL" &&
+        (we.type() == v1::WarningEvent::RAISED || we.type() == v1::WarningEvent::UPDATED)) {
       all[we.warning().region().area_id()][we.warning().version()] =
           we.warning().evidence().count();
     }
@@ -976,9 +978,9 @@ TEST_F(VigildOnKafka, ReferenceDataFromTopicAndFileIsJoined) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
-    text.replace(text.find("reference: {topic: \"\"}"), 22,
-                 "reference: {file: " + (dir_ / "grid.jsonl").string() + ", topic: " + ref_topic +
-                     "}");
+    text.replace(
+        text.find("reference: {topic: \"\"}"), 22,
+        "reference: {file: " + (dir_ / "grid.jsonl").string() + ", topic: " + ref_topic + "}");
     std::ofstream(config) << text;
   }
   auto vigild = StartVigild(config, name);
@@ -1009,8 +1011,8 @@ TEST_F(VigildOnKafka, ReferenceDataFromTopicAndFileIsJoined) {
   producer.Send(outages_, "370100", outage("o1", {1, 6, 7}, 0).SerializeAsString());
   producer.Flush();
   TestReader reader(bootstrap_, {warnings_}, kPartitions);
-  auto& got = reader.ReadUntil([&](const auto& r) { return !r.empty() || !vigild->Alive(); },
-                               seconds(60));
+  auto& got =
+      reader.ReadUntil([&](const auto& r) { return !r.empty() || !vigild->Alive(); }, seconds(60));
   ASSERT_EQ(got.size(), 1u) << vigild->Log();
   v1::WarningEvent we = Decode(got)[0];
   EXPECT_EQ(we.warning().rule_id(), "SHARE");

@@ -1,11 +1,10 @@
 #include "tests/support/kafka_client.h"
 
+#include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
 #include <atomic>
-
-#include <gtest/gtest.h>
 
 namespace vigil::testing {
 namespace {
@@ -124,15 +123,15 @@ bool TestReader::PollOnce(int ms) {
 }
 
 const std::vector<Record>& TestReader::ReadUntil(
-    const std::function<bool(const std::vector<Record>&)>& done, std::chrono::milliseconds timeout) {
+    const std::function<bool(const std::vector<Record>&)>& done,
+    std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done(records_) && std::chrono::steady_clock::now() < deadline) PollOnce(200);
   return records_;
 }
 
-std::map<int32_t, int64_t> CommittedOffsets(const std::string& bootstrap,
-                                            const std::string& group, const std::string& topic,
-                                            int partitions) {
+std::map<int32_t, int64_t> CommittedOffsets(const std::string& bootstrap, const std::string& group,
+                                            const std::string& topic, int partitions) {
   auto conf = Conf(bootstrap);
   std::string err;
   conf->set("group.id", group, err);

@@ -10,15 +10,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "processors/engine/rule_engine.h"
-#include "processors/ledger/pipeline.h"
-#include "processors/ledger/rule_bundle.h"
-#include "processors/state/state_store.h"
 #include "processors/ingest/decoder.h"
 #include "processors/ingest/rejection.h"
 #include "processors/ingest/validator.h"
+#include "processors/ledger/pipeline.h"
+#include "processors/ledger/rule_bundle.h"
 #include "processors/reference/record_json.h"
 #include "processors/reference/reference_store.h"
 #include "processors/rules/rule_set.h"
+#include "processors/state/state_store.h"
 #include "tools/vigilctl/rules_check.h"
 #include "tools/vigilctl/scratch_dir.h"
 #include "vigil/v1/reference.pb.h"
@@ -32,7 +32,6 @@ constexpr size_t kOutputChunk = size_t{1} << 20;
 // The pipeline's state (clocks, timers, ledger) is committed to the scratch
 // RocksDB every this many input lines, without fsync.
 constexpr int kCommitEvery = 2000;
-
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -102,8 +101,8 @@ class ReplayRun {
     ++summary_.events;
     std::optional<ingest::Rejection> why = ingest::Decode(line, ingest::Format::kJson, &event_);
     if (!why) {
-      why = ingest::Validate(event_, ingest::KindOfPayload(event_), ingest::ToTime(event_.event_time()),
-                             ingest::ValidationOptions{});
+      why = ingest::Validate(event_, ingest::KindOfPayload(event_),
+                             ingest::ToTime(event_.event_time()), ingest::ValidationOptions{});
     }
     if (why) {
       const std::string code(ingest::ReasonCode(why->reason));

@@ -200,7 +200,7 @@ struct Parser {
                           RuleTestCase* test);
   absl::StatusOr<Expectation> ParseExpectation(const YAML::Node& node);
   absl::StatusOr<std::vector<WarningMatcher>> ParseMatchers(const YAML::Node& node,
-                                                          bool events = false);
+                                                            bool events = false);
   absl::StatusOr<absl::Duration> ParseAt(const YAML::Node& node);
 };
 
@@ -421,7 +421,7 @@ absl::Status Parser::ParseInput(const YAML::Node& node, int test_index, int inpu
 }
 
 absl::StatusOr<std::vector<WarningMatcher>> Parser::ParseMatchers(const YAML::Node& node,
-                                                                 bool events) {
+                                                                  bool events) {
   if (!node.IsSequence()) return error(node, "expected a list of {rule, key, grade}");
   std::vector<WarningMatcher> out;
   for (const auto& m : node) {

@@ -12,10 +12,10 @@
 #include "processors/deadlines/deadline_parser.h"
 #include "processors/engine/deadline_engine.h"
 #include "processors/engine/rule_engine.h"
-#include "processors/state/state_store.h"
-#include "processors/timers/timer_store.h"
 #include "processors/ingest/rejection.h"
 #include "processors/ingest/validator.h"
+#include "processors/state/state_store.h"
+#include "processors/timers/timer_store.h"
 #include "tools/vigilctl/rules_check.h"
 #include "tools/vigilctl/scratch_dir.h"
 
@@ -170,9 +170,9 @@ class CaseRun {
   std::optional<std::string> ApplyInput(const TestEvent& input) {
     Advance(At(input.at));
     const std::string where = absl::StrCat("  ", input.label, " (line ", input.line, ")");
-    if (auto why =
-            ingest::Validate(input.event, ingest::KindOfPayload(input.event), ingest::ToTime(input.event.event_time()),
-                             ingest::ValidationOptions{})) {
+    if (auto why = ingest::Validate(input.event, ingest::KindOfPayload(input.event),
+                                    ingest::ToTime(input.event.event_time()),
+                                    ingest::ValidationOptions{})) {
       return Report(input.at, absl::StrCat(where, " is not a valid event: ",
                                            std::string(ingest::ReasonCode(why->reason)), ": ",
                                            why->detail, "\n"));
@@ -265,8 +265,7 @@ class CaseRun {
     }
     if (!present.empty()) AppendList(&body, "not absent:", present);
     if (e.events) {
-      const std::vector<v1::WarningEvent> since(emitted_.begin() + checked_events_,
-                                                emitted_.end());
+      const std::vector<v1::WarningEvent> since(emitted_.begin() + checked_events_, emitted_.end());
       bool same = since.size() == e.events->size();
       for (size_t i = 0; same && i < since.size(); ++i) {
         same = MatchesEvent((*e.events)[i], since[i]);
@@ -356,7 +355,8 @@ absl::StatusOr<LoadedTestFile> LoadTestFile(const std::string& path) {
     const std::filesystem::path root =
         std::filesystem::path(deadline_files[0]).parent_path().parent_path();
     auto table = deadlines::TimeLimitTable::Load((root / "limits" / "time_limits.yaml").string());
-    if (!table.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", table.status().message()));
+    if (!table.ok())
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", table.status().message()));
     deadlines->table = *std::move(table);
     auto calendar = deadlines::BusinessCalendar::LoadDir((root / "calendars").string());
     if (!calendar.ok()) {
@@ -365,8 +365,8 @@ absl::StatusOr<LoadedTestFile> LoadTestFile(const std::string& path) {
     deadlines->calendar = *std::move(calendar);
     auto parsed = deadlines::LoadDeadlineRules(deadline_files, deadlines->table);
     if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": the deadline rule files do not load:\n", parsed.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the deadline rule files do not load:\n", parsed.status().message()));
     }
     deadlines->rules = *std::move(parsed);
   }

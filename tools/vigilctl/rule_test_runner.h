@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "processors/reference/reference_store.h"
 #include "processors/engine/deadline_engine.h"
+#include "processors/reference/reference_store.h"
 #include "processors/rules/rule_set.h"
 #include "tools/vigilctl/rule_test_file.h"
 

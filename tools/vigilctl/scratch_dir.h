@@ -13,8 +13,7 @@ namespace vigil::vigilctl {
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "vigilctl-XXXXXX").string();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "vigilctl-XXXXXX").string();
     if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
   }
   ~ScratchDir() {

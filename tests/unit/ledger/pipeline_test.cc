@@ -81,8 +81,8 @@ class PipelineTest : public ::testing::Test {
     auto rules = rules::LoadRuleFiles({});
     ASSERT_TRUE(rules.ok()) << rules.status();
     rules_ = *rules;
-    policy_ = std::make_shared<const lifecycle::LifecyclePolicy>(
-        lifecycle::LifecyclePolicy::Default());
+    policy_ =
+        std::make_shared<const lifecycle::LifecyclePolicy>(lifecycle::LifecyclePolicy::Default());
     Open();
   }
   void TearDown() override {
@@ -114,8 +114,8 @@ class PipelineTest : public ::testing::Test {
 
   std::vector<WarningEvent> Apply(const v1::Envelope& e) {
     engine::EngineOutput out;
-    auto more = pipeline_->AdvanceTo(ingest_time_ = std::max(ingest_time_, ToTime(e)),
-                                     ingest_time_, *batch_, &out);
+    auto more = pipeline_->AdvanceTo(ingest_time_ = std::max(ingest_time_, ToTime(e)), ingest_time_,
+                                     *batch_, &out);
     EXPECT_TRUE(more.ok()) << more.status();
     EXPECT_TRUE(pipeline_->Apply(e, *batch_, &out).ok());
     return out.events;
@@ -131,8 +131,8 @@ class PipelineTest : public ::testing::Test {
     return out.events;
   }
   v1::CommandResult Command(const std::string& id, v1::WarningCommand::Action action,
-                            const std::string& warning_id, const std::string& region,
-                            absl::Time at, std::vector<WarningEvent>* events = nullptr) {
+                            const std::string& warning_id, const std::string& region, absl::Time at,
+                            std::vector<WarningEvent>* events = nullptr) {
     v1::WarningCommand c;
     c.set_command_id(id);
     c.set_action(action);
@@ -187,8 +187,8 @@ TEST_F(PipelineTest, FollowsADeadlineWarningFromRaiseToClose) {
   EXPECT_EQ(ev[0].warning().version(), 2u);
 
   std::vector<WarningEvent> ack;
-  v1::CommandResult r = Command("c1", v1::WarningCommand::ACKNOWLEDGE, id, "370100",
-                                kT0 + absl::Minutes(50), &ack);
+  v1::CommandResult r =
+      Command("c1", v1::WarningCommand::ACKNOWLEDGE, id, "370100", kT0 + absl::Minutes(50), &ack);
   EXPECT_TRUE(r.accepted()) << r.reason();
   ASSERT_EQ(ack.size(), 1u);
   EXPECT_EQ(ack[0].type(), WarningEvent::STATE_CHANGED);
@@ -267,7 +267,8 @@ TEST_F(PipelineTest, UnacknowledgedWarningEscalatesAndMovesUp) {
   std::vector<WarningEvent> ev = AdvanceTo(kT0 + absl::Minutes(32));
   ASSERT_EQ(ev.size(), 1u);
   const v1::Warning raised = ev[0].warning();
-  const absl::Time ack_deadline = absl::FromUnixSeconds(raised.lifecycle().ack_deadline().seconds());
+  const absl::Time ack_deadline =
+      absl::FromUnixSeconds(raised.lifecycle().ack_deadline().seconds());
   ASSERT_GT(ack_deadline, kT0 + absl::Minutes(32));
   // Past the ack deadline (the clock's own overdue and escalations fire too).
   ev = AdvanceTo(ack_deadline + absl::Minutes(1));
@@ -297,8 +298,8 @@ TEST_F(PipelineTest, RecurrenceInLookBackReopensOneGradeHigher) {
   const absl::Time t = kT0 + absl::Minutes(33);
   ASSERT_TRUE(Command("a", v1::WarningCommand::ACKNOWLEDGE, id, "", t).accepted());
   Apply(Ticket("e2", "T1", v1::Ticket::ARRIVED, t + absl::Minutes(1)));
-  ASSERT_TRUE(Command("f", v1::WarningCommand::SUBMIT_FEEDBACK, id, "", t + absl::Minutes(2))
-                  .accepted());
+  ASSERT_TRUE(
+      Command("f", v1::WarningCommand::SUBMIT_FEEDBACK, id, "", t + absl::Minutes(2)).accepted());
   ASSERT_TRUE(Command("c", v1::WarningCommand::CLOSE, id, "", t + absl::Minutes(3)).accepted());
   // The same ticket id opens a new clock (a reopened ticket) inside look-back.
   const absl::Time again = t + absl::Hours(1);
@@ -335,9 +336,10 @@ TEST_F(PipelineTest, ASubjectsDueStepActsBeforeItsNextEvent) {
   // The watermark has not moved, but T1's next event is past its countdown
   // point: the countdown acts first, then the arrival resolves it.
   engine::EngineOutput out;
-  ASSERT_TRUE(pipeline_->Apply(Ticket("e2", "T1", v1::Ticket::ARRIVED, kT0 + absl::Minutes(40)),
-                               *batch_, &out)
-                  .ok());
+  ASSERT_TRUE(
+      pipeline_
+          ->Apply(Ticket("e2", "T1", v1::Ticket::ARRIVED, kT0 + absl::Minutes(40)), *batch_, &out)
+          .ok());
   ASSERT_EQ(out.events.size(), 2u);
   EXPECT_EQ(out.events[0].type(), WarningEvent::RAISED);
   EXPECT_EQ(out.events[1].type(), WarningEvent::RESOLVED);
