@@ -10,6 +10,7 @@
 #include "processors/common/status.h"
 #include "processors/deadlines/clock_math.h"
 #include "processors/ingest/region.h"
+#include "processors/ingest/validator.h"
 #include "processors/warnings/warning_id.h"
 
 namespace vigil::engine {
@@ -33,11 +34,6 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   ts.set_seconds(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
   ts.set_nanos(static_cast<int32_t>((ms - ts.seconds() * 1000) * 1000000));
   return ts;
-}
-
-absl::Time EventTime(const v1::Envelope& e) {
-  return absl::FromUnixSeconds(e.event_time().seconds()) +
-         absl::Nanoseconds(e.event_time().nanos());
 }
 
 std::string Span(absl::Duration d) {
@@ -197,7 +193,8 @@ void DeadlineEngine::AddEvidence(const v1::Envelope& event, internal::ClockState
   if (clock->event_ids_size() >= kMaxEvidence)
     clock->mutable_event_ids()->erase(clock->mutable_event_ids()->begin());
   clock->add_event_ids(event.event_id());
-  clock->set_last_event_ms(std::max(clock->last_event_ms(), Ms(EventTime(event))));
+  clock->set_last_event_ms(
+      std::max(clock->last_event_ms(), Ms(ingest::ToTime(event.event_time()))));
 }
 
 void DeadlineEngine::RenderMessage(const deadlines::DeadlineRule& rule,
@@ -380,7 +377,7 @@ absl::Status DeadlineEngine::Apply(const v1::Envelope& event, state::StateStore:
 absl::Status DeadlineEngine::ApplyTicket(const v1::Envelope& event, state::StateStore::Batch& batch,
                                          std::vector<v1::WarningEvent>* out) {
   const v1::Ticket& ticket = event.ticket();
-  const absl::Time t = EventTime(event);
+  const absl::Time t = ingest::ToTime(event.event_time());
   const v1::Ticket::Status status = ticket.status();
   for (const deadlines::DeadlineRule& rule : set_->rules) {
     if (rule.subject != deadlines::DeadlineRule::Subject::kTicket) continue;
@@ -452,7 +449,7 @@ absl::Status DeadlineEngine::ApplyUrge(const deadlines::DeadlineRule& rule,
   if (!clock.ParseFromString(*bytes)) {
     return absl::DataLossError(absl::StrCat("clock ", key, ": unreadable record"));
   }
-  const absl::Time t = EventTime(event);
+  const absl::Time t = ingest::ToTime(event.event_time());
   clock.set_urges(clock.urges() + 1);
   AddEvidence(event, &clock);
   v1::Grade grade = v1::GRADE_UNSPECIFIED;
@@ -472,7 +469,7 @@ absl::Status DeadlineEngine::ApplyUrge(const deadlines::DeadlineRule& rule,
 absl::Status DeadlineEngine::ApplyOutage(const v1::Envelope& event, state::StateStore::Batch& batch,
                                          std::vector<v1::WarningEvent>* out) {
   const v1::OutageEvent& outage = event.outage();
-  const absl::Time t = EventTime(event);
+  const absl::Time t = ingest::ToTime(event.event_time());
   for (const deadlines::DeadlineRule& rule : set_->rules) {
     if (rule.subject != deadlines::DeadlineRule::Subject::kOutage) continue;
     if (!rule.outage_kinds.empty() && !Contains(rule.outage_kinds, outage.kind())) continue;

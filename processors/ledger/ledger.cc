@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "processors/common/status.h"
+#include "processors/ingest/validator.h"
 
 namespace vigil::ledger {
 namespace {
@@ -27,10 +28,6 @@ constexpr absl::Duration kWarnedFor = absl::Hours(24 * 30);
 constexpr uint32_t kTopEscalations = 4;
 
 int64_t Ms(absl::Time t) { return absl::ToUnixMillis(t); }
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   google::protobuf::Timestamp ts;
@@ -61,7 +58,7 @@ std::string TimerId(const std::string& warning_id, v1::TimerRecord::Kind kind, a
 
 bool Acted(const v1::Warning& w, v1::TimerRecord::Kind kind, absl::Time due) {
   for (const v1::TimerRecord& r : w.timer_history()) {
-    if (r.kind() == kind && Ms(FromProto(r.due())) == Ms(due)) return true;
+    if (r.kind() == kind && Ms(ingest::ToTime(r.due())) == Ms(due)) return true;
   }
   return false;
 }
@@ -140,7 +137,7 @@ void Ledger::Merge(const v1::Warning& engine, absl::Time now, internal::LedgerEn
   if (engine.has_deadline()) *w.mutable_deadline() = engine.deadline();
   if (!engine.customer_id().empty()) w.set_customer_id(engine.customer_id());
   for (const v1::TimerRecord& r : engine.timer_history()) {
-    if (!Acted(w, r.kind(), FromProto(r.due()))) AddHistory(&w, r);
+    if (!Acted(w, r.kind(), ingest::ToTime(r.due()))) AddHistory(&w, r);
   }
   w.mutable_lifecycle()->set_urges(engine.lifecycle().urges());
   const v1::Grade grade = std::max(engine.grade(), entry->grade_floor());
@@ -173,7 +170,7 @@ absl::Status Ledger::Tag(v1::Warning* w, absl::Time now, state::StateStore::Batc
   }
   if (w->state() == v1::CLOSED && w->lifecycle().has_lookback_until()) {
     tags.set_follow_up_until_ms(
-        std::max(tags.follow_up_until_ms(), Ms(FromProto(w->lifecycle().lookback_until()))));
+        std::max(tags.follow_up_until_ms(), Ms(ingest::ToTime(w->lifecycle().lookback_until()))));
   }
   batch.PutRecord(kCustomers, customer, tags.SerializeAsString());
   std::set<int> all = lasting;
@@ -207,7 +204,7 @@ absl::Status Ledger::Reschedule(internal::LedgerEntry& entry, state::StateStore:
   }
   std::vector<std::pair<int, int64_t>> have;
   for (const v1::TimerRecord& r : entry.scheduled()) {
-    have.emplace_back(static_cast<int>(r.kind()), Ms(FromProto(r.due())));
+    have.emplace_back(static_cast<int>(r.kind()), Ms(ingest::ToTime(r.due())));
   }
   std::sort(want.begin(), want.end());
   std::sort(have.begin(), have.end());
@@ -461,7 +458,7 @@ absl::StatusOr<std::vector<v1::Warning>> Ledger::List(const state::StateStore::B
                                              w.rule_id()) == query.rule_ids.end()) {
       continue;
     }
-    const absl::Time updated = FromProto(w.updated_at());
+    const absl::Time updated = ingest::ToTime(w.updated_at());
     if (updated < query.updated_from || updated >= query.updated_to) continue;
     found.push_back(w);
     if (found.size() >= query.limit) break;

@@ -4,13 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "processors/common/status.h"
+#include "processors/ingest/validator.h"
 
 namespace vigil::ledger {
 namespace {
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 // A timer that fires more than this after its due time is flagged late.
 constexpr absl::Duration kLateAfter = absl::Seconds(5);
@@ -35,7 +32,7 @@ absl::Status Pipeline::ToLedger(std::vector<v1::WarningEvent>& engine_events,
                                 std::vector<v1::WarningEvent>* out) {
   for (const v1::WarningEvent& e : engine_events) {
     VIGIL_RETURN_IF_ERROR(
-        ledger_->OnEngineEvent(e, FromProto(e.warning().updated_at()), batch, out));
+        ledger_->OnEngineEvent(e, ingest::ToTime(e.warning().updated_at()), batch, out));
   }
   engine_events.clear();
   return absl::OkStatus();
