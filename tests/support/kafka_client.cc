@@ -53,6 +53,8 @@ void CreateTopics(const std::string& bootstrap, const std::vector<std::string>& 
   rd_kafka_queue_destroy(q);
   for (auto* t : new_topics) rd_kafka_NewTopic_destroy(t);
   rd_kafka_destroy(rk);
+  // The controller has the topics; wait until the broker leads them too.
+  for (const auto& t : topics) EndOffsets(bootstrap, t, partitions);
 }
 
 TestProducer::TestProducer(const std::string& bootstrap) {
@@ -84,7 +86,8 @@ void TestProducer::Flush() {
 }
 
 TestReader::TestReader(const std::string& bootstrap, const std::vector<std::string>& topics,
-                       int partitions) {
+                       int partitions)
+    : bootstrap_(bootstrap), topics_(topics), partitions_(partitions) {
   auto conf = Conf(bootstrap);
   std::string err;
   conf->set("group.id", UniqueName("reader"), err);
@@ -128,6 +131,29 @@ const std::vector<Record>& TestReader::ReadUntil(
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done(records_) && std::chrono::steady_clock::now() < deadline) PollOnce(200);
   return records_;
+}
+
+bool TestReader::ReadToEnd(std::chrono::milliseconds timeout) {
+  std::vector<RdKafka::TopicPartition*> parts;
+  std::vector<int64_t> ends;
+  for (const auto& t : topics_) {
+    for (const auto& [p, end] : EndOffsets(bootstrap_, t, partitions_)) {
+      parts.push_back(RdKafka::TopicPartition::create(t, p));
+      ends.push_back(end);
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool done = false;
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    done = consumer_->position(parts) == RdKafka::ERR_NO_ERROR;
+    for (size_t i = 0; done && i < parts.size(); ++i) {
+      // Before the first fetch the position is unset (negative).
+      if (ends[i] > 0 && parts[i]->offset() < ends[i]) done = false;
+    }
+    if (!done) PollOnce(200);
+  }
+  RdKafka::TopicPartition::destroy(parts);
+  return done;
 }
 
 std::map<int32_t, int64_t> CommittedOffsets(const std::string& bootstrap, const std::string& group,

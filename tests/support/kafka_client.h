@@ -25,7 +25,9 @@ struct Record {
 // A unique topic name for this test process: "<prefix>-<pid>-<n>".
 std::string UniqueName(const std::string& prefix);
 
-// Creates topics with the Admin API (auto-create is off on the test broker).
+// Creates topics with the Admin API (auto-create is off on the test broker)
+// and waits until the broker serves every partition, so a consumer that
+// subscribes next sees them.
 void CreateTopics(const std::string& bootstrap, const std::vector<std::string>& topics,
                   int partitions);
 
@@ -55,8 +57,15 @@ class TestReader {
   const std::vector<Record>& records() const { return records_; }
   // Waits up to `ms` for one record; true when one was read.
   bool PollOnce(int ms);
+  // Reads until every partition's position reaches the high watermark it had
+  // when called (what the producers have written so far is all read); false
+  // when `timeout` passes first.
+  bool ReadToEnd(std::chrono::milliseconds timeout);
 
  private:
+  std::string bootstrap_;
+  std::vector<std::string> topics_;
+  int partitions_ = 0;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::vector<Record> records_;
 };
