@@ -9,8 +9,7 @@ void WatermarkTracker::Assign(const std::string& source, absl::Time now) {
   s.last_seen = std::max(s.last_seen, now);
 }
 
-void WatermarkTracker::Observe(const std::string& source, absl::Time event_time,
-                               absl::Time now) {
+void WatermarkTracker::Observe(const std::string& source, absl::Time event_time, absl::Time now) {
   Source& s = sources_[source];
   s.max_event = std::max(s.max_event, event_time);
   s.last_seen = now;
@@ -18,7 +17,11 @@ void WatermarkTracker::Observe(const std::string& source, absl::Time event_time,
 
 std::map<std::string, absl::Time> WatermarkTracker::MaxEventTimes() const {
   std::map<std::string, absl::Time> out;
-  for (const auto& [name, s] : sources_) out[name] = s.max_event;
+  // A partition that never delivered has no event time to keep: restored as
+  // "delivered long ago" it would hold the watermark back for idle_timeout.
+  for (const auto& [name, s] : sources_) {
+    if (s.max_event != absl::InfinitePast()) out[name] = s.max_event;
+  }
   return out;
 }
 

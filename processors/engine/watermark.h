@@ -36,7 +36,8 @@ class WatermarkTracker {
   // The watermark at wall-clock `now` (monotonic).
   absl::Time Current(absl::Time now);
 
-  // Durable form: the newest event time per partition, and the watermark.
+  // Durable form: the newest event time per partition that delivered a
+  // record, and the watermark.
   std::map<std::string, absl::Time> MaxEventTimes() const;
   absl::Time watermark() const { return watermark_; }
   // Restores a partition's newest event time (it counts as active from `now`).

@@ -63,12 +63,14 @@ absl::StatusOr<bool> Pipeline::AdvanceTo(absl::Time watermark, absl::Time wall,
       batch.id() == drained_batch_) {
     return false;  // nothing new can be due: skip the scan (once per event in vigild)
   }
-  // A fired step schedules its clock's next step, which may be due already:
-  // pop again until nothing is due, at most max_timers in all.
+  // One timer at a time, in (due, id) order: firing one may schedule,
+  // reschedule or cancel others (a clock's next step, a warning's next ack
+  // cycle), and those must take their place in the order. Popping several at
+  // once would fire a snapshot, and the output would depend on where batches
+  // happen to start (a restart, a full batch). At most max_timers in all.
   size_t fired = 0;
   while (fired < max_timers) {
-    VIGIL_ASSIGN_OR_RETURN(std::vector<timers::Timer> due,
-                           timers_->PopDue(batch, until, max_timers - fired));
+    VIGIL_ASSIGN_OR_RETURN(std::vector<timers::Timer> due, timers_->PopDue(batch, until, 1));
     if (due.empty()) {
       drained_until_ = until;
       drained_schedules_ = timers_->schedules();

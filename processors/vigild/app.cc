@@ -103,7 +103,9 @@ absl::Status App::Init() {
           if (source.empty()) {
             watermark_.RestoreWatermark(absl::FromUnixMillis(ms));
             engine->RestoreWatermark(absl::FromUnixMillis(ms));
-          } else {
+          } else if (ms != absl::ToUnixMillis(absl::InfinitePast())) {
+            // (State written before 2026-11-26 kept never-delivered
+            // partitions as the infinite past: those are skipped.)
             watermark_.Restore(source, absl::FromUnixMillis(ms), start);
           }
           return;
@@ -491,6 +493,9 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
     // Every timer already due fires before the stop, so a stop leaves no
     // backlog behind the watermark (a restart would fire it anyway; this way
     // what a stop publishes does not depend on how far the last batch got).
+    // A partition assigned just before the stop and not fetched yet must not
+    // hold the watermark back here: if it is empty or read, it is let go.
+    ForgetCaughtUpSilentPartitions(/*ask_broker=*/true);
     bool more = true;
     while (more) {
       state::StateStore::Batch batch = store_->NewBatch();
@@ -518,17 +523,24 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
   return absl::OkStatus();
 }
 
-void App::ForgetCaughtUpSilentPartitions() {
+void App::ForgetCaughtUpSilentPartitions(bool ask_broker) {
   // An assigned partition holds the watermark back until it delivers — unless
   // it has nothing to read (empty, or read to its end): then waiting for it
   // until idle_timeout would only stall every window. The high watermark is
   // the one librdkafka cached with its last fetch (no network call).
   for (auto it = silent_partitions_.begin(); it != silent_partitions_.end();) {
     const auto& [topic, partition] = it->second;
-    int64_t lo = 0, hi = 0;
+    int64_t lo = 0, hi = -1;
     bool caught_up = false;
-    if (consumer_->get_watermark_offsets(topic, partition, &lo, &hi) == RdKafka::ERR_NO_ERROR &&
-        hi >= 0) {
+    if (consumer_->get_watermark_offsets(topic, partition, &lo, &hi) != RdKafka::ERR_NO_ERROR ||
+        hi < 0) {
+      hi = -1;
+      if (ask_broker && consumer_->query_watermark_offsets(topic, partition, &lo, &hi, 5000) !=
+                            RdKafka::ERR_NO_ERROR) {
+        hi = -1;
+      }
+    }
+    if (hi >= 0) {
       std::vector<RdKafka::TopicPartition*> tp = {
           RdKafka::TopicPartition::create(topic, partition)};
       consumer_->position(tp);

@@ -104,7 +104,9 @@ class App {
   std::string RuleFilesSignature() const;
   // Assigned partitions that never delivered stop holding the watermark once
   // they are known to have nothing to read.
-  void ForgetCaughtUpSilentPartitions();
+  // ask_broker: partitions whose high watermark librdkafka has not cached yet
+  // (no fetch answered so far) are looked up on the broker (blocking, bounded).
+  void ForgetCaughtUpSilentPartitions(bool ask_broker = false);
   void CommitToKafka(bool final = false);
 
   Config config_;

@@ -46,8 +46,7 @@ class TestProducer {
 // Reads topics from the beginning without a consumer group.
 class TestReader {
  public:
-  TestReader(const std::string& bootstrap, const std::vector<std::string>& topics,
-             int partitions);
+  TestReader(const std::string& bootstrap, const std::vector<std::string>& topics, int partitions);
   ~TestReader();
   // Reads records until `done(all records so far)` is true or `timeout` passes.
   // Returns everything read so far.
@@ -71,9 +70,8 @@ class TestReader {
 };
 
 // Next offsets committed by `group` on `topic` partitions 0..partitions-1.
-std::map<int32_t, int64_t> CommittedOffsets(const std::string& bootstrap,
-                                            const std::string& group, const std::string& topic,
-                                            int partitions);
+std::map<int32_t, int64_t> CommittedOffsets(const std::string& bootstrap, const std::string& group,
+                                            const std::string& topic, int partitions);
 // High watermarks of `topic` partitions.
 std::map<int32_t, int64_t> EndOffsets(const std::string& bootstrap, const std::string& topic,
                                       int partitions);

@@ -27,7 +27,8 @@ std::shared_ptr<const rules::RuleSet> Rules(const std::string& yaml) {
 std::string ComplaintRule(const std::string& id, const std::string& window,
                           const std::string& grades, const std::string& extra = "",
                           const std::string& key = "area") {
-  return "  - id: " + id + "\n    version: \"1\"\n    title: t\n    input:\n      stream: ticket\n" +
+  return "  - id: " + id +
+         "\n    version: \"1\"\n    title: t\n    input:\n      stream: ticket\n" +
          "      filter: {kind: [COMPLAINT], status: [ACCEPTED]}\n    key: " + key +
          "\n    window: " + window + "\n    condition: {measure: count}\n    grades: " + grades +
          "\n    resolve: {below_for: 10m}\n    message: \"{count} in {key}\"\n" + extra;
@@ -44,8 +45,8 @@ v1::Region Region(const std::string& area = "T0001", const std::string& feeder =
   return r;
 }
 
-v1::Envelope Complaint(const std::string& id, int64_t offset_ms, const v1::Region& region = Region(),
-                       const std::string& customer = "") {
+v1::Envelope Complaint(const std::string& id, int64_t offset_ms,
+                       const v1::Region& region = Region(), const std::string& customer = "") {
   v1::Envelope e;
   e.set_event_id("e-" + id);
   const int64_t ms = absl::ToUnixMillis(kT0) + offset_ms;
@@ -83,8 +84,8 @@ class Harness {
   explicit Harness(std::shared_ptr<const rules::RuleSet> set) : engine_(set, &ref_) {}
   EngineOutput Apply(const v1::Envelope& e) {
     EngineOutput out;
-    const absl::Time t = absl::FromUnixSeconds(e.event_time().seconds()) +
-                         absl::Nanoseconds(e.event_time().nanos());
+    const absl::Time t =
+        absl::FromUnixSeconds(e.event_time().seconds()) + absl::Nanoseconds(e.event_time().nanos());
     engine_.AdvanceWatermark(t, &out);
     engine_.Apply(e, &out);
     Record(out);
@@ -193,8 +194,9 @@ TEST(RuleEngineTest, SessionWindowGrowsUntilGap) {
 }
 
 TEST(RuleEngineTest, EventBehindWatermarkBeyondLatenessIsRejectedAndNotApplied) {
-  Harness h(Rules("rules:\n" +
-                  ComplaintRule("R", "{type: sliding, size: 24h, allowed_lateness: 1h}", "{IV: 2}")));
+  Harness h(
+      Rules("rules:\n" +
+            ComplaintRule("R", "{type: sliding, size: 24h, allowed_lateness: 1h}", "{IV: 2}")));
   h.Apply(Complaint("1", 3 * kHour));
   EngineOutput ok = h.Apply(Complaint("2", 2 * kHour + kMin));  // 59 min behind: accepted
   EXPECT_FALSE(ok.rejection.has_value());
@@ -251,6 +253,28 @@ TEST(WatermarkTrackerTest, AssignedPartitionHoldsWatermarkUntilItDeliversOrIdles
   EXPECT_EQ(wm.Current(now + absl::Seconds(40)), kT0 + absl::Hours(1));
 }
 
+// What is committed and restored after a restart: a partition that never
+// delivered is not kept (restored as "delivered long ago" it would pin the
+// watermark to the infinite past until idle_timeout, and no timer would fire).
+TEST(WatermarkTrackerTest, OnlyPartitionsThatDeliveredAreKeptAcrossARestart) {
+  WatermarkTracker wm(absl::Hours(1));
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  wm.Assign("t/0", now);
+  wm.Assign("t/1", now);
+  wm.Observe("t/1", kT0, now);
+  const auto kept = wm.MaxEventTimes();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept.at("t/1"), kT0);
+  WatermarkTracker restarted(absl::Hours(1));
+  for (const auto& [source, t] : kept) restarted.Restore(source, t, now + absl::Seconds(5));
+  restarted.RestoreWatermark(kT0);
+  // t/0 is assigned again and found empty (the caller forgets it); t/1 goes on.
+  restarted.Assign("t/0", now + absl::Seconds(5));
+  restarted.Forget("t/0");
+  restarted.Observe("t/1", kT0 + absl::Hours(2), now + absl::Seconds(6));
+  EXPECT_EQ(restarted.Current(now + absl::Seconds(6)), kT0 + absl::Hours(2));
+}
+
 TEST(WatermarkTrackerTest, FreshTaskWaitsForItsPartitionsBeforeFollowingTheClock) {
   WatermarkTracker wm(absl::Seconds(30));
   const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
@@ -261,8 +285,7 @@ TEST(WatermarkTrackerTest, FreshTaskWaitsForItsPartitionsBeforeFollowingTheClock
 
 TEST(RuleEngineTest, ChildWarningsFoldIntoActiveParent) {
   const std::string rules =
-      "rules:\n" +
-      ComplaintRule("F", "{type: sliding, size: 1h}", "{IV: 4}", "", "feeder") +
+      "rules:\n" + ComplaintRule("F", "{type: sliding, size: 1h}", "{IV: 4}", "", "feeder") +
       ComplaintRule("A", "{type: sliding, size: 1h}", "{IV: 2}", "    fold_into: F\n", "area");
   Harness h(Rules(rules));
   h.Apply(Complaint("1", 0, Region("T0001")));
@@ -290,8 +313,7 @@ TEST(RuleEngineTest, ChildWarningsFoldIntoActiveParent) {
 
 TEST(RuleEngineTest, FoldingWalksUpTheChain) {
   const std::string rules =
-      "rules:\n" +
-      ComplaintRule("S", "{type: sliding, size: 1h}", "{III: 6}", "", "station") +
+      "rules:\n" + ComplaintRule("S", "{type: sliding, size: 1h}", "{III: 6}", "", "station") +
       ComplaintRule("F", "{type: sliding, size: 1h}", "{IV: 3}", "    fold_into: S\n", "feeder") +
       ComplaintRule("A", "{type: sliding, size: 1h}", "{IV: 2}", "    fold_into: F\n", "area");
   Harness h(Rules(rules));
@@ -316,8 +338,7 @@ TEST(RuleEngineTest, FoldingWalksUpTheChain) {
 
 TEST(RuleEngineTest, FoldedChildLiftsParentGrade) {
   const std::string rules =
-      "rules:\n" +
-      ComplaintRule("F", "{type: sliding, size: 1h}", "{IV: 3}", "", "feeder") +
+      "rules:\n" + ComplaintRule("F", "{type: sliding, size: 1h}", "{IV: 3}", "", "feeder") +
       ComplaintRule("A", "{type: sliding, size: 1h}", "{IV: 2, II: 5}", "    fold_into: F\n",
                     "area");
   Harness h(Rules(rules));
@@ -334,8 +355,7 @@ TEST(RuleEngineTest, FoldedChildLiftsParentGrade) {
 }
 
 TEST(RuleEngineTest, HysteresisAndMinimumDwell) {
-  Harness h(Rules("rules:\n" + ComplaintRule("R", "{type: sliding, size: 1h}",
-                                             "{IV: 2, III: 4}",
+  Harness h(Rules("rules:\n" + ComplaintRule("R", "{type: sliding, size: 1h}", "{IV: 2, III: 4}",
                                              "    clear: {III: 3}\n    min_dwell: 30m\n")));
   for (int i = 0; i < 4; ++i) h.Apply(Complaint(std::to_string(i), i * kMin));  // 0..3 min
   EXPECT_EQ(h.Grade("R", "area:T0001"), "GRADE_III");
@@ -350,8 +370,8 @@ TEST(RuleEngineTest, HysteresisAndMinimumDwell) {
 }
 
 TEST(RuleEngineTest, DwellDelaysDowngrade) {
-  Harness h(Rules("rules:\n" + ComplaintRule("R", "{type: sliding, size: 10m}",
-                                             "{IV: 1, III: 3}", "    min_dwell: 30m\n")));
+  Harness h(Rules("rules:\n" + ComplaintRule("R", "{type: sliding, size: 10m}", "{IV: 1, III: 3}",
+                                             "    min_dwell: 30m\n")));
   for (int i = 0; i < 3; ++i) h.Apply(Complaint(std::to_string(i), i * kMin));
   EXPECT_EQ(h.Grade("R", "area:T0001"), "GRADE_III");  // since 2 min
   // One complaint every 9 min: the window holds 1 (grade IV level) from 12 min on.
@@ -363,8 +383,9 @@ TEST(RuleEngineTest, DwellDelaysDowngrade) {
 }
 
 TEST(RuleEngineTest, IdleKeysExpire) {
-  Harness h(Rules("rules:\n" + ComplaintRule("R", "{type: sliding, size: 1h, allowed_lateness: 10m}",
-                                             "{IV: 5}")));
+  Harness h(
+      Rules("rules:\n" +
+            ComplaintRule("R", "{type: sliding, size: 1h, allowed_lateness: 10m}", "{IV: 5}")));
   for (int i = 0; i < 100; ++i) {
     h.Apply(Complaint(std::to_string(i), i * 20'000, Region("T" + std::to_string(1000 + i))));
   }
@@ -409,7 +430,8 @@ TEST(RuleEngineTest, RestoredStateContinuesIdentically) {
       ComplaintRule("F", "{type: tumbling, size: 15m}", "{IV: 3}", "", "feeder");
   std::vector<v1::Envelope> events;
   for (int i = 0; i < 60; ++i) {
-    events.push_back(Complaint(std::to_string(i), i * 7 * kMin, Region("T000" + std::to_string(i % 3))));
+    events.push_back(
+        Complaint(std::to_string(i), i * 7 * kMin, Region("T000" + std::to_string(i % 3))));
   }
   auto set = Rules(yaml);
   std::vector<std::string> uninterrupted;
@@ -546,18 +568,20 @@ TEST(RuleEngineTest, RateAgainstBaseline) {
       h.Apply(Complaint(std::to_string(n++), d * 24 * kHour + 10 * kHour + i * kMin));
     }
   }
-  for (int i = 0; i < 5; ++i) h.Apply(Complaint(std::to_string(n++), 3 * 24 * kHour + 10 * kHour + i * kMin));
+  for (int i = 0; i < 5; ++i)
+    h.Apply(Complaint(std::to_string(n++), 3 * 24 * kHour + 10 * kHour + i * kMin));
   EXPECT_EQ(h.Grade("R20", "city:370100"), "none");  // 5 / 2 = 2.5
   h.Apply(Complaint(std::to_string(n++), 3 * 24 * kHour + 10 * kHour + 4 * kMin));
   EXPECT_EQ(h.Grade("R20", "city:370100"), "GRADE_IV");  // 6 / 2 = 3
-  for (int i = 0; i < 4; ++i) h.Apply(Complaint(std::to_string(n++), 3 * 24 * kHour + 10 * kHour + 4 * kMin));
+  for (int i = 0; i < 4; ++i)
+    h.Apply(Complaint(std::to_string(n++), 3 * 24 * kHour + 10 * kHour + 4 * kMin));
   EXPECT_EQ(h.Grade("R20", "city:370100"), "GRADE_III");  // 10 / 2
 }
 
 TEST(RuleEngineTest, SameInputSameBytes) {
-  const std::string yaml =
-      "rules:\n" + ComplaintRule("R", "{type: sliding, size: 1h}", "{IV: 2, III: 4}") +
-      ComplaintRule("F", "{type: session, gap: 20m}", "{IV: 3}", "", "feeder");
+  const std::string yaml = "rules:\n" +
+                           ComplaintRule("R", "{type: sliding, size: 1h}", "{IV: 2, III: 4}") +
+                           ComplaintRule("F", "{type: session, gap: 20m}", "{IV: 3}", "", "feeder");
   std::vector<std::string> runs[2];
   for (auto& run : runs) {
     Harness h(Rules(yaml));
