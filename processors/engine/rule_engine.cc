@@ -112,21 +112,31 @@ bool IsWindowMeasure(MeasureKind m) {
 
 reference::Scope ScopeOf(KeyLevel level) {
   switch (level) {
-    case KeyLevel::kFeeder: return reference::Scope::kFeeder;
-    case KeyLevel::kStation: return reference::Scope::kStation;
-    case KeyLevel::kCounty: return reference::Scope::kCounty;
-    case KeyLevel::kCity: return reference::Scope::kCity;
-    default: return reference::Scope::kProvince;
+    case KeyLevel::kFeeder:
+      return reference::Scope::kFeeder;
+    case KeyLevel::kStation:
+      return reference::Scope::kStation;
+    case KeyLevel::kCounty:
+      return reference::Scope::kCounty;
+    case KeyLevel::kCity:
+      return reference::Scope::kCity;
+    default:
+      return reference::Scope::kProvince;
   }
 }
 
 std::string ScopeId(const v1::Region& r, KeyLevel level) {
   switch (level) {
-    case KeyLevel::kFeeder: return r.feeder_id();
-    case KeyLevel::kStation: return r.station_id();
-    case KeyLevel::kCounty: return r.county_code();
-    case KeyLevel::kCity: return r.city_code();
-    default: return r.province_code();
+    case KeyLevel::kFeeder:
+      return r.feeder_id();
+    case KeyLevel::kStation:
+      return r.station_id();
+    case KeyLevel::kCounty:
+      return r.county_code();
+    case KeyLevel::kCity:
+      return r.city_code();
+    default:
+      return r.province_code();
   }
 }
 
@@ -166,13 +176,13 @@ class RuleEngine::Impl {
   // `window_tags`: Ticket.Tag bits of the evidence in the current window.
   int FloorGrade(const RuleRt& rt, const KeyState& ks, int64_t t, uint32_t window_tags) const;
   bool GateOpen(const RuleRt& rt, const KeyState& ks) const;
-  void Raise(RuleRt& rt, const std::string& key, KeyState& ks, int64_t t, int grade,
-             double value, const WindowValue& wv, const v1::Envelope* evidence,
+  void Raise(RuleRt& rt, const std::string& key, KeyState& ks, int64_t t, int grade, double value,
+             const WindowValue& wv, const v1::Envelope* evidence,
              std::vector<v1::WarningEvent>* out);
   void Emit(RuleRt& rt, KeyState& ks, v1::WarningEvent::Type type, int64_t t,
             std::vector<v1::WarningEvent>* out);
-  void Resolve(RuleRt& rt, const std::string& key, KeyState& ks, int64_t t,
-               const std::string& why, std::vector<v1::WarningEvent>* out);
+  void Resolve(RuleRt& rt, const std::string& key, KeyState& ks, int64_t t, const std::string& why,
+               std::vector<v1::WarningEvent>* out);
   void Describe(const RuleRt& rt, const std::string& key, KeyState& ks, double value,
                 const WindowValue& wv);
   void FillEvidence(const RuleRt& rt, KeyState& ks, const WindowValue& wv, double value);
@@ -183,9 +193,7 @@ class RuleEngine::Impl {
   // no input for its TTL.
   bool Idle(const RuleRt& rt, const KeyState& ks, int64_t t) const;
   void Drop(RuleRt& rt, const std::string& key);
-  void MarkDirty(const RuleRt& rt, const std::string& key) {
-    dirty_.emplace(rt.spec->id, key);
-  }
+  void MarkDirty(const RuleRt& rt, const std::string& key) { dirty_.emplace(rt.spec->id, key); }
   void OutageOpened(const internal::OpenOutage& o, int64_t t, std::vector<v1::WarningEvent>* out);
   // Records a child warning (`folded` = "<rule>:<key>", at `grade`) in the
   // parent's active warning: listed in folded_keys, and the parent's grade
@@ -193,8 +201,8 @@ class RuleEngine::Impl {
   void FoldChild(RuleRt& parent, const std::string& pkey, const std::string& folded, int grade,
                  int64_t t, std::vector<v1::WarningEvent>* out);
   // `t`/`out`: the parent's timers due before t fire first (kNever: none).
-  std::optional<std::string> ParentActive(const RuleRt& rt, const KeyState& ks,
-                                          RuleRt** parent, std::string* pkey, int64_t t,
+  std::optional<std::string> ParentActive(const RuleRt& rt, const KeyState& ks, RuleRt** parent,
+                                          std::string* pkey, int64_t t,
                                           std::vector<v1::WarningEvent>* out);
 
   const reference::ReferenceStore* ref_;
@@ -208,9 +216,9 @@ class RuleEngine::Impl {
 // ---------------------------------------------------------------------------
 // Rules and reload
 
-void RuleEngine::Impl::SetRules(const rules::RuleSet& set,
-                                std::vector<std::unique_ptr<RuleRt>> old, ReloadReport* report,
-                                int64_t now, std::vector<v1::WarningEvent>* out) {
+void RuleEngine::Impl::SetRules(const rules::RuleSet& set, std::vector<std::unique_ptr<RuleRt>> old,
+                                ReloadReport* report, int64_t now,
+                                std::vector<v1::WarningEvent>* out) {
   absl::flat_hash_map<std::string, RuleRt*> old_by_id;
   for (auto& r : old) old_by_id[r->spec->id] = r.get();
   std::vector<std::unique_ptr<RuleRt>> next;
@@ -284,8 +292,7 @@ void RuleEngine::Impl::SetRules(const rules::RuleSet& set,
 // ---------------------------------------------------------------------------
 // Events
 
-KeyState& RuleEngine::Impl::StateFor(RuleRt& rt, const std::string& key,
-                                     const v1::Region& region) {
+KeyState& RuleEngine::Impl::StateFor(RuleRt& rt, const std::string& key, const v1::Region& region) {
   auto [it, inserted] = rt.keys.try_emplace(key);
   if (inserted) it->second.region = region;
   return it->second;
@@ -389,8 +396,8 @@ void RuleEngine::Impl::ApplyToKey(RuleRt& rt, const EventKey& k, const v1::Envel
       e.flags |= kNumeratorFlag;
     }
     e.flags |= TagBits(event, *ref_);
-    const int64_t span = s.window.kind == rules::WindowKind::kSession ? Ms(s.window.gap)
-                                                                       : Ms(s.window.size);
+    const int64_t span =
+        s.window.kind == rules::WindowKind::kSession ? Ms(s.window.gap) : Ms(s.window.size);
     added = InsertEntry(&st.entries, std::move(e), span);
     const int64_t retain = rt.measure.RetainFrom(st.entries, std::max(st.max_time, t));
     if (retain != std::numeric_limits<int64_t>::min()) {
@@ -439,16 +446,15 @@ void RuleEngine::Impl::OutageOpened(const internal::OpenOutage& o, int64_t t,
   // covers their region — the same test as the `outage: none` gate.
   for (auto& rt : rules_) {
     if (!rt->spec->resolve.outage_registered) continue;
-    for (const std::string& key : std::vector<std::string>(rt->active_keys.begin(),
-                                                           rt->active_keys.end())) {
+    for (const std::string& key :
+         std::vector<std::string>(rt->active_keys.begin(), rt->active_keys.end())) {
       auto it = rt->keys.find(key);
       if (it == rt->keys.end() || !outages_.Covers(it->second.region)) continue;
       FireDue(*rt, key, it->second, t, out);
       it = rt->keys.find(key);
       if (it == rt->keys.end() || !it->second.active) continue;
       MarkDirty(*rt, key);
-      Resolve(*rt, key, it->second, t, absl::StrCat("outage ", o.outage_id(), " registered"),
-              out);
+      Resolve(*rt, key, it->second, t, absl::StrCat("outage ", o.outage_id(), " registered"), out);
       Schedule(*rt, key, it->second, NextDue(*rt, it->second, t, Effective(*rt, it->second), 0));
     }
   }
@@ -475,8 +481,7 @@ double RuleEngine::Impl::Value(RuleRt& rt, KeyState& ks, int64_t t, bool at_even
         same_slot.push_back(h == ks.bins.end() ? 0 : h->second);
       }
       double baseline = s.baseline.min_baseline;
-      if (static_cast<int>(same_slot.size()) >= s.baseline.min_history_days &&
-          !same_slot.empty()) {
+      if (static_cast<int>(same_slot.size()) >= s.baseline.min_history_days && !same_slot.empty()) {
         std::sort(same_slot.begin(), same_slot.end());
         const size_t n = same_slot.size();
         const double median =
@@ -592,9 +597,12 @@ int RuleEngine::Impl::FloorGrade(const RuleRt& rt, const KeyState& ks, int64_t t
 
 bool RuleEngine::Impl::GateOpen(const RuleRt& rt, const KeyState& ks) const {
   switch (rt.spec->outage_gate) {
-    case rules::OutageGate::kRequireOpen: return outages_.Covers(ks.region);
-    case rules::OutageGate::kRequireNone: return !outages_.Covers(ks.region);
-    default: return true;
+    case rules::OutageGate::kRequireOpen:
+      return outages_.Covers(ks.region);
+    case rules::OutageGate::kRequireNone:
+      return !outages_.Covers(ks.region);
+    default:
+      return true;
   }
 }
 
@@ -629,7 +637,7 @@ std::optional<std::string> RuleEngine::Impl::ParentActive(const RuleRt& rt, cons
 
 // Whether `ancestor` is on rt's fold_into chain.
 static bool FoldsInto(const RuleRt& rt, const std::string& ancestor,
-               const absl::flat_hash_map<std::string, RuleRt*>& by_id) {
+                      const absl::flat_hash_map<std::string, RuleRt*>& by_id) {
   const RuleRt* cur = &rt;
   for (int depth = 0; depth < 8 && !cur->spec->fold_into.empty(); ++depth) {
     if (cur->spec->fold_into == ancestor) return true;
@@ -641,8 +649,7 @@ static bool FoldsInto(const RuleRt& rt, const std::string& ancestor,
 }
 
 bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks, int64_t t,
-                                const v1::Envelope* evidence,
-                                std::vector<v1::WarningEvent>* out) {
+                                const v1::Envelope* evidence, std::vector<v1::WarningEvent>* out) {
   const RuleSpec& s = *rt.spec;
   ks.last_eval = std::max(ks.last_eval, t);
   MarkDirty(rt, key);
@@ -665,8 +672,8 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
   }
   uint32_t window_tags = 0;
   {
-    const size_t last = IsWindowMeasure(s.measure) ? std::min(wv.last, ks.entries.size())
-                                                   : ks.entries.size();
+    const size_t last =
+        IsWindowMeasure(s.measure) ? std::min(wv.last, ks.entries.size()) : ks.entries.size();
     const size_t first = IsWindowMeasure(s.measure) ? std::min(wv.first, last) : 0;
     for (size_t i = first; i < last; ++i) window_tags |= ks.entries[i].flags;
   }
@@ -754,8 +761,7 @@ bool RuleEngine::Impl::Evaluate(RuleRt& rt, const std::string& key, KeyState& ks
 }
 
 bool RuleEngine::Impl::Idle(const RuleRt& rt, const KeyState& ks, int64_t t) const {
-  const bool empty =
-      ks.entries.empty() && ks.bins.empty() && (ks.open_start == 0 || ks.open_ended);
+  const bool empty = ks.entries.empty() && ks.bins.empty() && (ks.open_start == 0 || ks.open_ended);
   return (empty && rt.spec->measure != MeasureKind::kRateVsBaseline) ||
          t - ks.last_activity >= Ttl(rt, false);
 }
@@ -783,8 +789,8 @@ int64_t RuleEngine::Impl::Ttl(const RuleRt& rt, bool active) const {
   return ttl;
 }
 
-int64_t RuleEngine::Impl::NextDue(RuleRt& rt, KeyState& ks, int64_t t,
-                                  const rules::Thresholds& th, double value) {
+int64_t RuleEngine::Impl::NextDue(RuleRt& rt, KeyState& ks, int64_t t, const rules::Thresholds& th,
+                                  double value) {
   const RuleSpec& s = *rt.spec;
   int64_t due = kNever;
   const auto consider = [&](int64_t d) {
@@ -820,8 +826,8 @@ int64_t RuleEngine::Impl::NextDue(RuleRt& rt, KeyState& ks, int64_t t,
   } else {
     if (IsWindowMeasure(s.measure) && !ks.entries.empty()) {
       // When the newest entry can no longer be part of a window.
-      const int64_t span = Ms(s.window.kind == rules::WindowKind::kSession ? s.window.gap
-                                                                          : s.window.size);
+      const int64_t span =
+          Ms(s.window.kind == rules::WindowKind::kSession ? s.window.gap : s.window.size);
       consider(ks.entries.back().time_ms + span + Ms(s.window.allowed_lateness));
     }
     consider(ks.last_activity + Ttl(rt, false));
@@ -904,9 +910,9 @@ void RuleEngine::Impl::Describe(const RuleRt& rt, const std::string& key, KeySta
   args.push_back(fmt::arg("count", ev.count()));
   args.push_back(fmt::arg("customers", ev.subject_ids_size()));
   args.push_back(fmt::arg("grade", std::string(GradeRoman(rules::GradeIndex(w.grade())))));
-  args.push_back(fmt::arg("window", FormatSpan(s.window.kind == rules::WindowKind::kSession
-                                                    ? s.window.gap
-                                                    : s.window.size)));
+  args.push_back(fmt::arg(
+      "window",
+      FormatSpan(s.window.kind == rules::WindowKind::kSession ? s.window.gap : s.window.size)));
   args.push_back(fmt::arg("window_start", FormatTimeMs(wv.start_ms)));
   args.push_back(fmt::arg("window_end", FormatTimeMs(wv.end_ms)));
   args.push_back(fmt::arg("events", absl::StrJoin(ev.event_ids(), ", ")));
@@ -917,11 +923,14 @@ void RuleEngine::Impl::Describe(const RuleRt& rt, const std::string& key, KeySta
     w.set_message(s.message);
   }
   w.set_title(s.title);
+  // After a reload that kept the state (thresholds changed), the warning says
+  // which version of the rule evaluated it last.
+  w.set_rule_version(s.version);
 }
 
-void RuleEngine::Impl::Raise(RuleRt& rt, const std::string& key, KeyState& ks, int64_t t,
-                             int grade, double value, const WindowValue& wv,
-                             const v1::Envelope* evidence, std::vector<v1::WarningEvent>* out) {
+void RuleEngine::Impl::Raise(RuleRt& rt, const std::string& key, KeyState& ks, int64_t t, int grade,
+                             double value, const WindowValue& wv, const v1::Envelope* evidence,
+                             std::vector<v1::WarningEvent>* out) {
   const RuleSpec& s = *rt.spec;
   v1::Warning w;
   w.set_warning_id(warnings::WarningId(s.id, key, t, evidence ? evidence->event_id() : ""));
@@ -947,8 +956,8 @@ void RuleEngine::Impl::Raise(RuleRt& rt, const std::string& key, KeyState& ks, i
   for (auto& child : rules_) {
     if (!FoldsInto(*child, s.id, by_id_)) continue;
     // Children act at their own times: what was due before t fires first.
-    for (const std::string& ck : std::vector<std::string>(child->active_keys.begin(),
-                                                          child->active_keys.end())) {
+    for (const std::string& ck :
+         std::vector<std::string>(child->active_keys.begin(), child->active_keys.end())) {
       auto c = child->keys.find(ck);
       if (c != child->keys.end() && RegionLevelKey(c->second.region, s.key) == key) {
         FireDue(*child, ck, c->second, t, out);
@@ -977,9 +986,8 @@ void RuleEngine::Impl::Raise(RuleRt& rt, const std::string& key, KeyState& ks, i
   }
 }
 
-void RuleEngine::Impl::FoldChild(RuleRt& parent, const std::string& pkey,
-                                 const std::string& folded, int grade, int64_t t,
-                                 std::vector<v1::WarningEvent>* out) {
+void RuleEngine::Impl::FoldChild(RuleRt& parent, const std::string& pkey, const std::string& folded,
+                                 int grade, int64_t t, std::vector<v1::WarningEvent>* out) {
   KeyState& ps = parent.keys[pkey];
   if (!ps.active) return;
   bool changed = false;
@@ -1163,8 +1171,8 @@ RuleEngine::RuleEngine(std::shared_ptr<const rules::RuleSet> rules,
 RuleEngine::~RuleEngine() = default;
 
 void RuleEngine::Apply(const v1::Envelope& event, EngineOutput* out) {
-  const int64_t wm = watermark_ == absl::InfinitePast() ? std::numeric_limits<int64_t>::min()
-                                                        : ToMs(watermark_);
+  const int64_t wm =
+      watermark_ == absl::InfinitePast() ? std::numeric_limits<int64_t>::min() : ToMs(watermark_);
   bool late = false;
   impl_->Apply(event, wm, out, &late);
   if (late) ++late_events_;
@@ -1185,8 +1193,8 @@ void RuleEngine::AdvanceWatermark(absl::Time watermark, EngineOutput* out) {
 
 ReloadReport RuleEngine::Reload(std::shared_ptr<const rules::RuleSet> rules, EngineOutput* out) {
   ReloadReport report;
-  const int64_t now = watermark_ == absl::InfinitePast() ? std::numeric_limits<int64_t>::min()
-                                                         : ToMs(watermark_);
+  const int64_t now =
+      watermark_ == absl::InfinitePast() ? std::numeric_limits<int64_t>::min() : ToMs(watermark_);
   std::shared_ptr<const rules::RuleSet> old = rules_;
   rules_ = std::move(rules);
   impl_->SetRules(*rules_, impl_->ReleaseRules(), &report, now, &out->events);

@@ -843,6 +843,7 @@ TEST_F(VigildOnKafka, RulesReloadWhileEventsFlowLosesNone) {
   // one counting every complaint of its area.
   std::map<std::string, std::map<uint64_t, uint32_t>> all;  // area → version → count
   bool saw_r13_v2 = false;
+  std::map<std::string, int> r13_versions;
   for (const v1::WarningEvent& we : Decode(reader.records())) {
     if (we.warning().rule_id() == "ALL" &&
         (we.type() == v1::WarningEvent::RAISED || we.type() == v1::WarningEvent::UPDATED)) {
@@ -850,11 +851,15 @@ TEST_F(VigildOnKafka, RulesReloadWhileEventsFlowLosesNone) {
           we.warning().evidence().count();
     }
     saw_r13_v2 |= we.warning().rule_id() == "R13" && we.warning().rule_version() == "it-2";
+    if (we.warning().rule_id() == "R13") ++r13_versions[we.warning().rule_version()];
   }
   ASSERT_EQ(all.size(), static_cast<size_t>(kAreas));
   for (const auto& [area, versions] : all) {
     EXPECT_EQ(versions.size(), static_cast<size_t>(per_area[area])) << area;
     EXPECT_EQ(versions.rbegin()->second, static_cast<uint32_t>(per_area[area])) << area;
+  }
+  for (const auto& [v, n] : r13_versions) {
+    std::cout << "[ reload   ] R13 warning events of rule version " << v << ": " << n << "\n";
   }
   EXPECT_TRUE(saw_r13_v2) << "warnings after the reload carry the new rule version";
   TestReader dead(bootstrap_, {dead_}, kPartitions);

@@ -487,6 +487,22 @@ TEST(RuleEngineTest, ReloadKeepsWindowsAndAppliesNewThresholdToThem) {
   EXPECT_EQ(h.engine().key_count(), 0u);
 }
 
+TEST(RuleEngineTest, AWarningKeptAcrossAReloadCarriesTheNewRuleVersion) {
+  Harness h(Rules("rules:\n" + ComplaintRule("R", "{type: sliding, size: 1h}", "{IV: 2}")));
+  h.Apply(Complaint("0", 0));
+  h.Apply(Complaint("1", kMin));
+  EXPECT_EQ(h.Grade("R", "area:T0001"), "GRADE_IV");
+  std::string v2 = ComplaintRule("R", "{type: sliding, size: 1h}", "{IV: 2, III: 5}");
+  v2.replace(v2.find("version: \"1\""), 12, "version: \"2\"");
+  EngineOutput out;
+  ReloadReport r = h.engine().Reload(Rules("rules:\n" + v2), &out);
+  EXPECT_EQ(r.changed, std::vector<std::string>{"R"});
+  EngineOutput next = h.Apply(Complaint("2", 2 * kMin));
+  ASSERT_EQ(next.events.size(), 1u);
+  EXPECT_EQ(next.events[0].type(), v1::WarningEvent::UPDATED);
+  EXPECT_EQ(next.events[0].warning().rule_version(), "2");
+}
+
 TEST(RuleEngineTest, NoOutageGateAndResolutionWhenOutageRegistered) {
   const std::string rule =
       "rules:\n  - id: R12\n    version: \"1\"\n    title: t\n    input:\n      stream: ticket\n"
