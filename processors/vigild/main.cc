@@ -25,6 +25,16 @@ void OnHangup(int) { g_reload.store(true); }
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: a stop requested while vigild starts (loading rules,
+  // opening RocksDB, joining the group) is a clean stop once it runs.
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  struct sigaction hup = {};
+  hup.sa_handler = OnHangup;
+  sigaction(SIGHUP, &hup, nullptr);
+
   CLI::App cli{
       "vigild — Vigil's real-time service-dispatch and early-warning processor.\n"
       "Reads tickets, outage events and repeat calls from Kafka, runs the rules and\n"
@@ -76,14 +86,6 @@ int main(int argc, char** argv) {
     std::cout << "embedded kafka (librdkafka mock) listening on " << kafka->bootstrap()
               << std::endl;
   }
-
-  struct sigaction sa = {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  struct sigaction hup = {};
-  hup.sa_handler = OnHangup;
-  sigaction(SIGHUP, &hup, nullptr);
 
   vigil::SystemClock clock;
   auto app = vigil::vigild::App::Create(*std::move(config), &clock);

@@ -68,6 +68,9 @@ v1::Envelope Complaint(const std::string& id, int minute, const std::string& are
 }
 
 // One vigild instance's world: unique topics, a state folder, a config file.
+// Waits until this run of `p` has logged `text`.
+bool WaitForLog(const VigildProcess& p, const std::string& text, seconds timeout);
+
 class VigildOnKafka : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -132,8 +135,12 @@ class VigildOnKafka : public ::testing::Test {
     return p;
   }
 
-  // Waits until `group` has committed every input record of the tickets topic.
-  bool WaitCaughtUp(const std::string& group, TestReader* reader, seconds timeout) {
+  // Waits until `vigild` runs (a signal sent earlier could meet it before its
+  // handlers are set) and `group` has committed every input record of the
+  // tickets topic (an earlier, killed instance may have committed them).
+  bool WaitCaughtUp(const VigildProcess& vigild, const std::string& group, TestReader* reader,
+                    seconds timeout) {
+    if (!WaitForLog(vigild, "vigild consuming", timeout)) return false;
     const auto end = EndOffsets(bootstrap_, tickets_, kPartitions);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -342,7 +349,7 @@ TEST_F(VigildOnKafka, SigkillMidStreamThenRestartEqualsUninterruptedRun) {
   std::cout << "[ kill     ] SIGKILL after " << seen_before_kill << " warning events\n";
 
   auto b2 = StartVigild(config_b, "b");
-  ASSERT_TRUE(WaitCaughtUp(group_b, &read_b, seconds(120))) << b2->Log();
+  ASSERT_TRUE(WaitCaughtUp(*b2, group_b, &read_b, seconds(120))) << b2->Log();
   EXPECT_EQ(b2->Signal(SIGTERM), 0);
   ASSERT_TRUE(read_b.ReadToEnd(seconds(120))) << "output not read to its end";
   const auto actual = Distinct(read_b.records());
@@ -351,7 +358,7 @@ TEST_F(VigildOnKafka, SigkillMidStreamThenRestartEqualsUninterruptedRun) {
   const std::string group_a = UniqueName("g-a");
   auto a = StartVigild(WriteConfig("a", group_a, warnings_), "a");
   TestReader read_a(bootstrap_, {warnings_}, kPartitions);
-  ASSERT_TRUE(WaitCaughtUp(group_a, &read_a, seconds(120))) << a->Log();
+  ASSERT_TRUE(WaitCaughtUp(*a, group_a, &read_a, seconds(120))) << a->Log();
   EXPECT_EQ(a->Signal(SIGTERM), 0);
   ASSERT_TRUE(read_a.ReadToEnd(seconds(120))) << "output not read to its end";
   const auto expected = Distinct(read_a.records());
@@ -386,7 +393,7 @@ TEST_F(VigildOnKafka, SigkillMidStreamThenRestartEqualsUninterruptedRun) {
 bool WaitForLog(const VigildProcess& p, const std::string& text, seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (p.Log().find(text) != std::string::npos) return true;
+    if (p.LogSinceStart().find(text) != std::string::npos) return true;
     std::this_thread::sleep_for(
         std::chrono::milliseconds(20));  // polling a file, not a wait for work
   }
@@ -476,7 +483,7 @@ TEST_F(VigildOnKafka, KillLoopWithDeadlinesEqualsUninterruptedRun) {
   CopyDeadlineCatalogue(RulesDir("a"));
   auto a = StartVigild(config_a, "a");
   TestReader read_a(bootstrap_, {warnings_}, kPartitions);
-  ASSERT_TRUE(WaitCaughtUp(group_a, &read_a, seconds(180))) << a->Log();
+  ASSERT_TRUE(WaitCaughtUp(*a, group_a, &read_a, seconds(180))) << a->Log();
   EXPECT_EQ(a->Signal(SIGTERM), 0);
   ASSERT_TRUE(read_a.ReadToEnd(seconds(120))) << "output not read to its end";
   const auto expected = Distinct(read_a.records());
@@ -520,7 +527,7 @@ TEST_F(VigildOnKafka, KillLoopWithDeadlinesEqualsUninterruptedRun) {
     ++kills;
   }
   auto b = StartVigild(config_b, "b");
-  ASSERT_TRUE(WaitCaughtUp(group_b, &read_b, seconds(180))) << b->Log();
+  ASSERT_TRUE(WaitCaughtUp(*b, group_b, &read_b, seconds(180))) << b->Log();
   EXPECT_EQ(b->Signal(SIGTERM), 0);
   ASSERT_TRUE(read_b.ReadToEnd(seconds(120))) << "output not read to its end";
   const auto actual = Distinct(read_b.records());
@@ -615,7 +622,7 @@ TEST_F(VigildOnKafka, KilledBetweenTimerCommitAndPublishPublishesTheNoticeOnce) 
 
   auto second = StartVigild(config, name);
   reader.ReadUntil([](const auto& r) { return !r.empty(); }, seconds(60));
-  ASSERT_TRUE(WaitCaughtUp(group, &reader, seconds(60))) << second->Log();
+  ASSERT_TRUE(WaitCaughtUp(*second, group, &reader, seconds(60))) << second->Log();
   EXPECT_EQ(second->Signal(SIGTERM), 0);
   ASSERT_TRUE(reader.ReadToEnd(seconds(120))) << "output not read to its end";
   int countdowns = 0;
@@ -834,7 +841,7 @@ TEST_F(VigildOnKafka, RulesReloadWhileEventsFlowLosesNone) {
   produce(2500, kEvents);
 
   TestReader reader(bootstrap_, {warnings_}, kPartitions);
-  ASSERT_TRUE(WaitCaughtUp(group, &reader, seconds(120))) << vigild->Log();
+  ASSERT_TRUE(WaitCaughtUp(*vigild, group, &reader, seconds(120))) << vigild->Log();
   EXPECT_EQ(vigild->Signal(SIGTERM), 0);
   ASSERT_TRUE(reader.ReadToEnd(seconds(120))) << "output not read to its end";
   EXPECT_NE(vigild->Log().find("thresholds changed 1 [R13]"), std::string::npos) << vigild->Log();

@@ -1,6 +1,7 @@
 #include "tests/support/vigild_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -8,8 +9,6 @@
 
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace vigil::testing {
 
@@ -22,6 +21,7 @@ VigildProcess::~VigildProcess() {
 
 void VigildProcess::Start() {
   ASSERT_LE(pid_, 0) << "already running";
+  log_start_ = Log().size();
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -62,6 +62,11 @@ std::string VigildProcess::Log() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string VigildProcess::LogSinceStart() const {
+  std::string log = Log();
+  return log.size() >= log_start_ ? log.substr(log_start_) : log;
 }
 
 }  // namespace vigil::testing

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 
 namespace vigil::testing {
@@ -18,13 +19,17 @@ class VigildProcess {
   int Signal(int sig);
   // True while the child has not exited (reaps it when it has).
   bool Alive();
-  // The child's stdout+stderr so far (for failure messages).
+  // The child's stdout+stderr so far (for failure messages); the log file is
+  // shared by restarts with the same path, so this includes earlier runs.
   std::string Log() const;
+  // Only what this run (since the last Start) wrote.
+  std::string LogSinceStart() const;
 
  private:
   std::string config_path_;
   std::string log_path_;
   pid_t pid_ = -1;
+  size_t log_start_ = 0;
 };
 
 }  // namespace vigil::testing
