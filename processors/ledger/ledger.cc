@@ -470,8 +470,9 @@ absl::StatusOr<std::vector<v1::WarningEvent>> Ledger::Events(const state::StateS
                                                              uint64_t after_seq, size_t limit) {
   std::vector<v1::WarningEvent> events;
   absl::Status parse_error;
-  absl::Status scan =
-      store_->ForEachRecord(batch, kLog, "", [&](std::string_view key, std::string_view value) {
+  absl::Status scan = store_->ForEachRecord(
+      batch, kLog, "",
+      [&](std::string_view key, std::string_view value) {
         if (SeqOf(key) <= after_seq) return true;
         v1::WarningEvent& e = events.emplace_back();
         if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -479,7 +480,8 @@ absl::StatusOr<std::vector<v1::WarningEvent>> Ledger::Events(const state::StateS
           return false;
         }
         return events.size() < limit;
-      });
+      },
+      SeqKey(after_seq + 1));  // a seek, not a scan from the first event
   VIGIL_RETURN_IF_ERROR(scan);
   VIGIL_RETURN_IF_ERROR(parse_error);
   return events;

@@ -1,5 +1,6 @@
 #include "processors/state/state_store.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -237,8 +238,10 @@ std::string PrefixEnd(std::string_view prefix) {
 
 absl::Status StateStore::ForEachRecord(
     const Batch* batch, std::string_view ns, std::string_view key_prefix,
-    const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+    const std::function<bool(std::string_view key, std::string_view value)>& fn,
+    std::string_view start_key) {
   const std::string prefix = RecordKey(ns, key_prefix);
+  const std::string start = start_key.empty() ? prefix : std::max(prefix, RecordKey(ns, start_key));
   // Bounded: without an upper bound a seek past the prefix would walk every
   // deleted key after it (tombstones) looking for a live one.
   const std::string end = PrefixEnd(prefix);
@@ -247,7 +250,7 @@ absl::Status StateStore::ForEachRecord(
   if (!end.empty()) options.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it = NewIterator(batch, records_cf_, options);
   const size_t key_start = ns.size() + 1;
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  for (it->Seek(start); it->Valid(); it->Next()) {
     const std::string_view k = it->key().ToStringView();
     if (k.substr(0, prefix.size()) != prefix) break;
     if (!fn(k.substr(key_start), it->value().ToStringView())) break;

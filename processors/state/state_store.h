@@ -97,9 +97,11 @@ class StateStore {
                                                        std::string_view key);
   // Calls fn(key, value) for every record of `ns` whose key starts with `key_prefix`, in key
   // order, over the database overlaid with `batch` (may be null). Stops when fn returns false.
+  // `start_key` (optional, within the prefix) starts the scan there instead.
   absl::Status ForEachRecord(
       const Batch* batch, std::string_view ns, std::string_view key_prefix,
-      const std::function<bool(std::string_view key, std::string_view value)>& fn);
+      const std::function<bool(std::string_view key, std::string_view value)>& fn,
+      std::string_view start_key = {});
 
   // Column-family level access for processors/timers (see README.md for the key layout).
   rocksdb::DB* db() { return db_.get(); }

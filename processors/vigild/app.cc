@@ -175,7 +175,7 @@ absl::Status App::Init() {
   if (sub != RdKafka::ERR_NO_ERROR) {
     return absl::UnavailableError(absl::StrCat("subscribing: ", RdKafka::err2str(sub)));
   }
-  return absl::OkStatus();
+  return StartAlertService();
 }
 
 void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
@@ -305,11 +305,17 @@ void App::ProcessCommand(const RdKafka::Message& msg, absl::Time now,
   absl::Time at = watermark_.Current(now);
   if (command.has_issued_at()) at = std::max(at, ingest::ToTime(command.issued_at()));
   if (at == absl::InfinitePast()) at = now;
+  ApplyCommand(command, at, batch, outbox);
+}
+
+v1::CommandResult App::ApplyCommand(
+    const v1::WarningCommand& command, absl::Time at, state::StateStore::Batch& batch,
+    std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
   engine::EngineOutput out;
   v1::CommandResult result;
   if (absl::Status s = pipeline_->Command(command, at, batch, &out, &result); !s.ok()) {
     fatal_ = s;
-    return;
+    return result;
   }
   EmitWarnings(out.events, batch, outbox);
   if (result.accepted()) {
@@ -327,6 +333,44 @@ void App::ProcessCommand(const RdKafka::Message& msg, absl::Time now,
   AddHeader(&r, "content-type", "application/x-protobuf; messageType=vigil.v1.CommandResult");
   const uint64_t seq = batch.AppendOutbox(r);
   outbox->emplace_back(seq, std::move(r));
+  return result;
+}
+
+void App::TakeAlertCommands(absl::Time now, state::StateStore::Batch& batch,
+                            std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
+  if (alert_commands_ == nullptr) return;
+  for (std::shared_ptr<CommandQueue::Pending>& p : alert_commands_->Take()) {
+    // A unit acts now: at the engine's present (event time), as a Kafka
+    // command without issued_at does.
+    absl::Time at = watermark_.Current(now);
+    if (at == absl::InfinitePast()) at = now;
+    v1::CommandResult result = ApplyCommand(p->command, at, batch, outbox);
+    answered_.emplace_back(std::move(p), std::move(result));
+  }
+}
+
+void App::AfterCommit(const absl::Status& commit) {
+  if (commit.ok() && hub_ != nullptr && !for_hub_.empty()) hub_->Publish(for_hub_);
+  for_hub_.clear();
+  for (auto& [pending, result] : answered_) {
+    if (commit.ok()) {
+      pending->done.set_value(std::move(result));
+    } else {
+      pending->done.set_value(absl::UnavailableError(
+          absl::StrCat("vigild could not commit the command: ", commit.message())));
+    }
+  }
+  answered_.clear();
+}
+
+absl::Status App::StartAlertService() {
+  if (config_.alerts.listen.empty()) return absl::OkStatus();
+  hub_ = std::make_unique<alerts::Hub>(pipeline_->ledger().next_seq() - 1);
+  alert_commands_ = std::make_unique<CommandQueue>();
+  alert_backend_ = std::make_unique<AlertBackend>(store_.get(), alert_commands_.get());
+  VIGIL_ASSIGN_OR_RETURN(alert_server_, alerts::Server::Start(config_.alerts, alert_backend_.get(),
+                                                              hub_.get(), clock_));
+  return absl::OkStatus();
 }
 
 void App::EmitWarnings(std::vector<v1::WarningEvent>& events, state::StateStore::Batch& batch,
@@ -341,6 +385,22 @@ void App::EmitWarnings(std::vector<v1::WarningEvent>& events, state::StateStore:
     AddHeader(&r, "content-type", "application/x-protobuf; messageType=vigil.v1.WarningEvent");
     const uint64_t seq = batch.AppendOutbox(r);
     outbox->emplace_back(seq, std::move(r));
+    if (!config_.warnings_json_topic.empty()) {
+      internal::OutboxRecord j;
+      j.set_topic(config_.warnings_json_topic);
+      j.set_key(we.warning().region().city_code());
+      google::protobuf::util::JsonPrintOptions options;
+      options.preserve_proto_field_names = true;
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(we, &json, options);
+      j.set_value(std::move(json));
+      AddHeader(&j, "vigil-warning-id", we.warning().warning_id());
+      AddHeader(&j, "vigil-version", absl::StrCat(we.warning().version()));
+      AddHeader(&j, "content-type", "application/json; messageType=vigil.v1.WarningEvent");
+      const uint64_t jseq = batch.AppendOutbox(j);
+      outbox->emplace_back(jseq, std::move(j));
+    }
+    if (hub_ != nullptr) for_hub_.push_back(we);
   }
   new_warning_events_ += events.size();
 }
@@ -456,6 +516,7 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       }
     }
     ForgetCaughtUpSilentPartitions();
+    TakeAlertCommands(clock_->Now(), batch, &outbox);
     {
       // Time moves without data: windows close and warnings resolve on the
       // watermark, which follows the wall clock when every partition is idle.
@@ -466,7 +527,11 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       EmitWarnings(out.events, batch, &outbox);
     }
     VIGIL_RETURN_IF_ERROR(fatal_);
-    VIGIL_RETURN_IF_ERROR(CommitBatch(batch, &outbox));
+    {
+      const absl::Status committed = CommitBatch(batch, &outbox);
+      AfterCommit(committed);
+      VIGIL_RETURN_IF_ERROR(committed);
+    }
     VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
     CommitToKafka();
     std::lock_guard<std::mutex> lock(mu_);
@@ -504,16 +569,20 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       VIGIL_ASSIGN_OR_RETURN(more,
                              pipeline_->AdvanceTo(watermark_.Current(wall), wall, batch, &out));
       EmitWarnings(out.events, batch, &outbox);
-      VIGIL_RETURN_IF_ERROR(CommitBatch(batch, &outbox));
+      const absl::Status committed = CommitBatch(batch, &outbox);
+      AfterCommit(committed);
+      VIGIL_RETURN_IF_ERROR(committed);
       VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
     }
   }
+  if (alert_commands_ != nullptr) alert_commands_->Close();
   spdlog::info("stopping: draining the outbox");
   if (!publisher_->Drain(10000)) {
     spdlog::warn("{} outbox records not yet acknowledged; they are republished at next start",
                  publisher_->in_flight());
   }
   CommitToKafka(/*final=*/true);
+  if (alert_server_ != nullptr) alert_server_->Shutdown(absl::Seconds(2));
   consumer_->close();
   consumer_.reset();
   if (reference_consumer_) {

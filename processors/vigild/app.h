@@ -19,8 +19,11 @@
 #include "processors/ledger/rule_bundle.h"
 #include "processors/reference/reference_store.h"
 #include "processors/rules/rule_set.h"
+#include "processors/sinks/alerts/hub.h"
+#include "processors/sinks/alerts/server.h"
 #include "processors/sinks/outbox_publisher.h"
 #include "processors/state/state_store.h"
+#include "processors/vigild/alert_backend.h"
 #include "processors/vigild/config.h"
 
 namespace vigil::vigild {
@@ -88,6 +91,18 @@ class App {
                std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
   void ProcessCommand(const RdKafka::Message& msg, absl::Time now, state::StateStore::Batch& batch,
                       std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  // Applies one lifecycle command (from Kafka or the AlertService) and queues
+  // its CommandResult on the results topic.
+  v1::CommandResult ApplyCommand(const v1::WarningCommand& command, absl::Time now,
+                                 state::StateStore::Batch& batch,
+                                 std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  // AlertService commands queued since the last batch.
+  void TakeAlertCommands(absl::Time now, state::StateStore::Batch& batch,
+                         std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
+  // After a commit: live subscribers get its events, AlertService commands
+  // their results (or the commit's error).
+  void AfterCommit(const absl::Status& commit);
+  absl::Status StartAlertService();
   void DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
                   state::StateStore::Batch& batch,
                   std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
@@ -158,6 +173,15 @@ class App {
   // path takes no lock.
   uint64_t new_ok_ = 0, new_rejected_ = 0, new_warning_events_ = 0, new_late_ = 0;
   uint64_t new_commands_ok_ = 0, new_commands_rejected_ = 0;
+
+  // The AlertService (alerts.listen set): live fan-out, the command handoff,
+  // the gRPC server; events and answered commands of the batch being built.
+  std::unique_ptr<alerts::Hub> hub_;
+  std::unique_ptr<CommandQueue> alert_commands_;
+  std::unique_ptr<AlertBackend> alert_backend_;
+  std::unique_ptr<alerts::Server> alert_server_;
+  std::vector<v1::WarningEvent> for_hub_;
+  std::vector<std::pair<std::shared_ptr<CommandQueue::Pending>, v1::CommandResult>> answered_;
 
   // Shared with GetProgress() callers; guarded by mu_.
   mutable std::mutex mu_;

@@ -107,12 +107,99 @@ class Parser {
 
 namespace {
 
+absl::Status ParseAlerts(Parser& p, const YAML::Node& a, alerts::ServerConfig* out) {
+  VIGIL_TRY(p.OnlyKeys(a, "alerts",
+                       {"listen", "tls", "plaintext", "heartbeat_interval", "max_buffered_events",
+                        "command_timeout", "keepalive_time", "keepalive_timeout", "units"}));
+  if (!a["listen"]) return p.Error(a, "alerts.listen", "missing (host:port, e.g. 127.0.0.1:7443)");
+  VIGIL_TRY(p.String(a["listen"], "alerts.listen", &out->listen));
+  if (const YAML::Node pt = a["plaintext"]) {
+    if (!pt.IsScalar() || (pt.Scalar() != "true" && pt.Scalar() != "false")) {
+      return p.Error(pt, "alerts.plaintext", "must be true or false");
+    }
+    out->plaintext = pt.Scalar() == "true";
+  }
+  if (const YAML::Node tls = a["tls"]) {
+    VIGIL_TRY(p.OnlyKeys(tls, "alerts.tls", {"cert", "key", "client_ca"}));
+    VIGIL_TRY(p.String(tls["cert"], "alerts.tls.cert", &out->cert_file));
+    VIGIL_TRY(p.String(tls["key"], "alerts.tls.key", &out->key_file));
+    VIGIL_TRY(p.String(tls["client_ca"], "alerts.tls.client_ca", &out->client_ca_file));
+  }
+  if (!out->plaintext && (out->cert_file.empty() || out->key_file.empty())) {
+    return p.Error(a, "alerts.tls",
+                   "cert and key are required (PEM files; tools/dev-certs makes a development "
+                   "set); to run without TLS on purpose set alerts.plaintext: true");
+  }
+  VIGIL_TRY(p.Duration(a["heartbeat_interval"], "alerts.heartbeat_interval", absl::Milliseconds(10),
+                       &out->service.heartbeat_interval));
+  VIGIL_TRY(p.Duration(a["command_timeout"], "alerts.command_timeout", absl::Milliseconds(10),
+                       &out->service.command_timeout));
+  VIGIL_TRY(p.Duration(a["keepalive_time"], "alerts.keepalive_time", absl::Seconds(1),
+                       &out->keepalive_time));
+  VIGIL_TRY(p.Duration(a["keepalive_timeout"], "alerts.keepalive_timeout", absl::Seconds(1),
+                       &out->keepalive_timeout));
+  int buffered = static_cast<int>(out->service.max_buffered_events);
+  VIGIL_TRY(p.Int(a["max_buffered_events"], "alerts.max_buffered_events", 1, 10000000, &buffered));
+  out->service.max_buffered_events = static_cast<size_t>(buffered);
+  const YAML::Node units = a["units"];
+  if (!units || !units.IsSequence() || units.size() == 0) {
+    return p.Error(a, "alerts.units",
+                   "missing; a list of {name, role: unit|province, regions: [...], token}");
+  }
+  std::set<std::string> names, tokens;
+  for (size_t i = 0; i < units.size(); ++i) {
+    const YAML::Node u = units[i];
+    const std::string path = absl::StrCat("alerts.units[", i, "]");
+    VIGIL_TRY(p.OnlyKeys(u, path, {"name", "role", "regions", "token"}));
+    alerts::Unit unit;
+    VIGIL_TRY(p.String(u["name"], path + ".name", &unit.name));
+    if (unit.name.empty()) return p.Error(u, path + ".name", "missing (the unit's name)");
+    if (!names.insert(unit.name).second) {
+      return p.Error(u["name"], path + ".name", "used twice; unit names must be unique");
+    }
+    std::string role = "unit";
+    VIGIL_TRY(p.String(u["role"], path + ".role", &role));
+    if (role != "unit" && role != "province") {
+      return p.Error(u["role"], path + ".role", "must be \"unit\" or \"province\"");
+    }
+    unit.province = role == "province";
+    if (const YAML::Node r = u["regions"]) {
+      if (!r.IsSequence())
+        return p.Error(r, path + ".regions", "must be a list of region prefixes");
+      for (const auto& region : r) {
+        if (!region.IsScalar() || region.Scalar().empty()) {
+          return p.Error(region, path + ".regions", "each must be a region prefix like \"370100\"");
+        }
+        unit.regions.push_back(region.Scalar());
+      }
+    }
+    if (!unit.province && unit.regions.empty()) {
+      return p.Error(u, path + ".regions",
+                     "missing; a unit sees only its regions (e.g. [\"370100\"]); the province "
+                     "role sees all");
+    }
+    VIGIL_TRY(p.String(u["token"], path + ".token", &unit.token));
+    if (!unit.token.empty() && unit.token.size() < 16) {
+      return p.Error(u["token"], path + ".token", "too short: use at least 16 random characters");
+    }
+    if (!unit.token.empty() && !tokens.insert(unit.token).second) {
+      return p.Error(u["token"], path + ".token", "used by two units");
+    }
+    if (unit.token.empty() && out->client_ca_file.empty()) {
+      return p.Error(u, path + ".token",
+                     "missing; without alerts.tls.client_ca a unit can only sign in with a token");
+    }
+    out->units.push_back(std::move(unit));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   Parser p(name);
   Config c;
   if (!root || root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(name, ": empty file"));
-  VIGIL_TRY(
-      p.OnlyKeys(root, "config", {"kafka", "topics", "state", "engine", "rules", "reference"}));
+  VIGIL_TRY(p.OnlyKeys(root, "config",
+                       {"kafka", "topics", "state", "engine", "rules", "reference", "alerts"}));
 
   const YAML::Node kafka = root["kafka"];
   if (!kafka) return p.Error(root, "kafka", "missing; it needs at least kafka.brokers");
@@ -142,7 +229,7 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   if (const YAML::Node t = root["topics"]) {
     VIGIL_TRY(p.OnlyKeys(t, "topics",
                          {"tickets", "outages", "repeat_calls", "warnings", "dead_letter",
-                          "commands", "command_results"}));
+                          "commands", "command_results", "warnings_json"}));
     VIGIL_TRY(p.Input(t["tickets"], "topics.tickets", &c.tickets));
     VIGIL_TRY(p.Input(t["outages"], "topics.outages", &c.outages));
     VIGIL_TRY(p.Input(t["repeat_calls"], "topics.repeat_calls", &c.repeat_calls));
@@ -150,10 +237,13 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
     VIGIL_TRY(p.String(t["dead_letter"], "topics.dead_letter", &c.dead_letter_topic));
     VIGIL_TRY(p.Input(t["commands"], "topics.commands", &c.commands));
     VIGIL_TRY(p.String(t["command_results"], "topics.command_results", &c.command_results_topic));
+    VIGIL_TRY(p.String(t["warnings_json"], "topics.warnings_json", &c.warnings_json_topic));
     std::set<std::string> names = {c.tickets.name,         c.outages.name,      c.repeat_calls.name,
                                    c.warnings_topic,       c.dead_letter_topic, c.commands.name,
                                    c.command_results_topic};
-    if (names.size() != 7) return p.Error(t, "topics", "every topic must have its own name");
+    if (names.size() != 7 || names.contains(c.warnings_json_topic)) {
+      return p.Error(t, "topics", "every topic must have its own name");
+    }
   }
 
   const YAML::Node st = root["state"];
@@ -197,6 +287,7 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
       }
     }
   }
+  if (const YAML::Node a = root["alerts"]) VIGIL_TRY(ParseAlerts(p, a, &c.alerts));
   return c;
 }
 

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "processors/ingest/decoder.h"
+#include "processors/sinks/alerts/server.h"
 
 namespace vigil::vigild {
 
@@ -33,6 +34,9 @@ struct Config {
   // one vigil.v1.CommandResult per command (keyed by command id).
   InputTopic commands{"vigil.commands.v1"};
   std::string command_results_topic = "vigil.command-results.v1";
+  // Optional mirror of the warnings topic in proto3 JSON ("" = none), for
+  // consumers without Protobuf.
+  std::string warnings_json_topic;
   // state:
   std::string state_path;
   // engine:
@@ -48,6 +52,8 @@ struct Config {
   // reference:
   std::string reference_file;  // proto3-JSON ReferenceRecord lines loaded at start ("" = none)
   InputTopic reference_topic{"vigil.reference.v1"};  // compacted; name "" = none
+  // alerts: the gRPC AlertService for city units (listen "" = off).
+  alerts::ServerConfig alerts;
   // Fault injection for crash tests, from $VIGIL_FAILPOINT (not the file):
   // "crash_after_timer_commit" = SIGKILL itself right after a commit that
   // fired a timer, before publishing it.

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace vigil::testing {
 
@@ -67,6 +68,15 @@ std::string VigildProcess::Log() const {
 std::string VigildProcess::LogSinceStart() const {
   std::string log = Log();
   return log.size() >= log_start_ ? log.substr(log_start_) : log;
+}
+
+bool AwaitLog(const VigildProcess& p, const std::string& text, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (p.LogSinceStart().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a file
+  }
+  return false;
 }
 
 }  // namespace vigil::testing

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -31,5 +32,8 @@ class VigildProcess {
   pid_t pid_ = -1;
   size_t log_start_ = 0;
 };
+
+// Waits until this run of `p` has logged `text` (polls the log file).
+bool AwaitLog(const VigildProcess& p, const std::string& text, std::chrono::milliseconds timeout);
 
 }  // namespace vigil::testing

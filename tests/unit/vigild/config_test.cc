@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace vigil::vigild {
 namespace {
@@ -108,8 +109,8 @@ reference:
 
 // The old in-config R13 thresholds point to the rule files.
 TEST(ConfigTest, OldRuleSectionPointsToRuleFiles) {
-  ExpectError(std::string(kMinimal) + "rules:\n  clustered_complaints:\n    min_complaints: 3\n",
-              7, 5, "rules.clustered_complaints", "rules/*.yaml");
+  ExpectError(std::string(kMinimal) + "rules:\n  clustered_complaints:\n    min_complaints: 3\n", 7,
+              5, "rules.clustered_complaints", "rules/*.yaml");
 }
 
 // An empty reference topic name disables the topic.
@@ -129,6 +130,34 @@ TEST(ConfigTest, UnknownKeyNamesItsLine) {
               "unknown key");
 }
 
+// The AlertService section: TLS unless plaintext is explicit, units with
+// regions and credentials; mistakes name their line.
+TEST(ConfigTest, AlertsSection) {
+  const std::string head = std::string(kMinimal) + "alerts:\n  listen: 127.0.0.1:7443\n";
+  const std::string units =
+      "  units:\n    - {name: jinan, regions: [\"370100\"], token: 0123456789abcdef}\n"
+      "    - {name: province, role: province, token: fedcba9876543210}\n";
+  absl::StatusOr<Config> c = ParseConfig(
+      head + "  tls: {cert: s.pem, key: s.key, client_ca: ca.pem}\n" + units, "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->alerts.listen, "127.0.0.1:7443");
+  EXPECT_FALSE(c->alerts.plaintext);
+  ASSERT_EQ(c->alerts.units.size(), 2u);
+  EXPECT_EQ(c->alerts.units[0].regions, std::vector<std::string>{"370100"});
+  EXPECT_TRUE(c->alerts.units[1].province);
+  // No TLS without saying so.
+  ExpectError(head + units, 6, 3, "alerts.tls", "plaintext");
+  EXPECT_TRUE(ParseConfig(head + "  plaintext: true\n" + units, "test.yaml").ok());
+  // A unit without regions, a short token, a duplicate name.
+  const std::string tls = "  tls: {cert: s.pem, key: s.key}\n  units:\n";
+  ExpectError(head + tls + "    - {name: a, token: 0123456789abcdef}\n", 9, 7,
+              "alerts.units[0].regions", "missing");
+  ExpectError(head + tls + "    - {name: a, regions: [\"1\"], token: short}\n", 9, 40,
+              "alerts.units[0].token", "too short");
+  ExpectError(head + tls + "    - {name: a, regions: [\"1\"], token: 0123456789abcdef}\n" +
+                  "    - {name: a, regions: [\"2\"], token: 0123456789abcdeX}\n",
+              10, 14, "alerts.units[1].name", "twice");
+}
 
 // Durations use Go-style units; anything else is an error at the value.
 TEST(ConfigTest, BadDurations) {
@@ -166,7 +195,6 @@ TEST(ConfigTest, MissingStatePath) {
   ExpectError("kafka: {brokers: b:1}\nstate:\n  pth: /x\n", 3, 3, "state.pth", "unknown key");
   ExpectError("kafka: {brokers: b:1}\nstate: {}\n", 2, 8, "state.path", "missing");
 }
-
 
 // Kafka properties that vigild sets itself are refused.
 TEST(ConfigTest, ReservedKafkaProperties) {
