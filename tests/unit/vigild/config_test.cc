@@ -159,6 +159,14 @@ TEST(ConfigTest, AlertsSection) {
               10, 14, "alerts.units[1].name", "twice");
 }
 
+// The configs shipped in deploy/ are valid as they stand.
+TEST(ConfigTest, ShippedConfigsLoad) {
+  for (const char* name : {"vigil.example.yaml", "vigil.demo.yaml"}) {
+    absl::StatusOr<Config> c = LoadConfig(std::string(VIGIL_SOURCE_DIR) + "/deploy/" + name);
+    EXPECT_TRUE(c.ok()) << name << ": " << c.status();
+  }
+}
+
 // Durations use Go-style units; anything else is an error at the value.
 TEST(ConfigTest, BadDurations) {
   const std::string head = std::string(kMinimal) + "engine:\n";
