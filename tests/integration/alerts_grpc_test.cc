@@ -108,7 +108,8 @@ class AlertsOverGrpc : public ::testing::Test {
     tickets_ = UniqueName("al-tickets");
     warnings_ = UniqueName("al-warnings");
     warnings_json_ = UniqueName("al-warnings-json");
-    CreateTopics(bootstrap_, {tickets_, warnings_, warnings_json_}, kPartitions);
+    results_ = UniqueName("al-results");  // the AlertService's commands are answered here too
+    CreateTopics(bootstrap_, {tickets_, warnings_, warnings_json_, results_}, kPartitions);
     dir_ = std::filesystem::path(::testing::TempDir()) / UniqueName("vigild-alerts");
     std::filesystem::create_directories(dir_ / "rules");
     std::ofstream(dir_ / "rules" / "area.yaml") << kEveryComplaint;
@@ -133,8 +134,8 @@ class AlertsOverGrpc : public ::testing::Test {
         << "topics:\n  tickets: " << tickets_ << "\n  outages: " << UniqueName("al-none-o")
         << "\n  repeat_calls: " << UniqueName("al-none-c") << "\n  warnings: " << warnings_
         << "\n  warnings_json: " << warnings_json_ << "\n  dead_letter: " << UniqueName("al-dead")
-        << "\n  commands: " << UniqueName("al-commands")
-        << "\n  command_results: " << UniqueName("al-results") << "\n"
+        << "\n  commands: " << UniqueName("al-commands") << "\n  command_results: " << results_
+        << "\n"
         << "state:\n  path: " << (dir_ / "state").string() << "\n"
         << "engine:\n  commit_interval: 20ms\n  idle_timeout: 1h\n"
         << "rules:\n  dir: " << (dir_ / "rules").string() << "\n"
@@ -206,7 +207,7 @@ class AlertsOverGrpc : public ::testing::Test {
     return ss.str();
   }
 
-  std::string bootstrap_, tickets_, warnings_, warnings_json_;
+  std::string bootstrap_, tickets_, warnings_, warnings_json_, results_;
   std::filesystem::path dir_;
   std::unique_ptr<VigildProcess> vigild_;
   int port_ = 0;
@@ -370,6 +371,63 @@ TEST_F(AlertsOverGrpc, ADroppedStreamResumesFromItsCursorWithNoGapAndNoDuplicate
     EXPECT_EQ(got[i].ledger_seq(), i + 1) << "gap or duplicate at " << i;
     EXPECT_EQ(got[i].warning().evidence().count(), i + 1);
   }
+}
+
+// A city unit's operator, as the README shows: vigilctl watches (and resumes
+// after vigild restarts), acknowledges and gives feedback; another city's
+// warning is refused with a message.
+TEST_F(AlertsOverGrpc, ACityUnitWatchesAcknowledgesAndGivesFeedbackWithVigilctl) {
+  StartVigild();
+  Produce(0, 3, "370100", "A1");
+  Produce(0, 1, "370200", "B1");
+  const std::string tls = (dir_ / "tls").string();
+  std::ofstream(dir_ / "jinan.token") << kJinanToken << "\n";
+  const std::string ctl =
+      absl::StrCat(VIGILCTL_PATH, " alerts --server 127.0.0.1:", port_, " --ca ", tls,
+                   "/ca.pem --token-file ", (dir_ / "jinan.token").string());
+  const std::string cursor = (dir_ / "cursor").string();
+  auto [wc, wout] = Shell(ctl + " --json watch --exit-after 3 --cursor-file " + cursor + " 2>&1");
+  ASSERT_EQ(wc, 0) << wout;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(wout, m, std::regex("\"warning_id\":\"(AREA-[0-9a-f]+)\"")))
+      << wout;
+  const std::string id = m[1];
+  EXPECT_EQ(wout.find("370200"), std::string::npos) << "another city's event: " << wout;
+  EXPECT_TRUE(std::regex_match(Read(cursor), std::regex("[0-9]+\\s*"))) << Read(cursor);
+  // vigild restarts; two more complaints come; the watch goes on from its cursor.
+  ASSERT_EQ(vigild_->Signal(SIGTERM), 0);
+  Produce(3, 5, "370100", "A1");
+  vigild_->Start();
+  ASSERT_TRUE(AwaitLog(*vigild_, "vigild consuming", seconds(60))) << vigild_->Log();
+  const std::string log = vigild_->LogSinceStart();
+  std::smatch port;
+  ASSERT_TRUE(std::regex_search(log, port, std::regex("listening on port (\\d+)")));
+  const std::string ctl2 = std::regex_replace(ctl, std::regex(absl::StrCat(":", port_, " ")),
+                                              absl::StrCat(":", std::string(port[1]), " "));
+  auto [rc, rout] = Shell(ctl2 + " --json watch --exit-after 2 --cursor-file " + cursor + " 2>&1");
+  ASSERT_EQ(rc, 0) << rout;
+  EXPECT_NE(rout.find("\"count\":4"), std::string::npos) << rout;
+  EXPECT_NE(rout.find("\"count\":5"), std::string::npos) << rout;
+  EXPECT_EQ(rout.find("\"count\":3"), std::string::npos) << "shown twice: " << rout;
+  // Acknowledge, then feedback; show has it.
+  auto [ac, aout] = Shell(ctl2 + " ack " + id + " --operator zhang 2>&1");
+  EXPECT_EQ(ac, 0) << aout;
+  auto [fc, fout] = Shell(ctl2 + " feedback " + id +
+                          " --operator zhang --text 'tap changer reset, voltage normal' 2>&1");
+  EXPECT_EQ(fc, 0) << fout;
+  auto [sc, sout] = Shell(ctl2 + " show " + id + " 2>&1");
+  EXPECT_EQ(sc, 0) << sout;
+  EXPECT_NE(sout.find("FEEDBACK_SUBMITTED"), std::string::npos) << sout;
+  // Qingdao's warning: refused, and the message says why.
+  auto [lc, lout] = Shell(
+      absl::StrCat(VIGILCTL_PATH, " alerts --server 127.0.0.1:", std::string(port[1]), " --ca ",
+                   tls, "/ca.pem --token ", kProvinceToken, " --json list --region 370200 2>&1"));
+  ASSERT_EQ(lc, 0) << lout;
+  ASSERT_TRUE(std::regex_search(lout, m, std::regex("\"warning_id\":\"(AREA-[0-9a-f]+)\"")))
+      << lout;
+  auto [dc, dout] = Shell(ctl2 + " ack " + std::string(m[1]) + " --operator zhang 2>&1");
+  EXPECT_EQ(dc, 1) << dout;
+  EXPECT_NE(dout.find("outside the regions"), std::string::npos) << dout;
 }
 
 // The stalled client is a real process (grpcurl) that stops reading its
