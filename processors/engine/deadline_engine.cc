@@ -11,6 +11,7 @@
 #include "processors/deadlines/clock_math.h"
 #include "processors/ingest/region.h"
 #include "processors/ingest/validator.h"
+#include "processors/warnings/warning_format.h"
 #include "processors/warnings/warning_id.h"
 
 namespace vigil::engine {
@@ -28,14 +29,6 @@ bool Contains(const std::vector<T>& v, const T& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t ms = Ms(t);
-  ts.set_seconds(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  ts.set_nanos(static_cast<int32_t>((ms - ts.seconds() * 1000) * 1000000));
-  return ts;
-}
-
 std::string Span(absl::Duration d) {
   if (d < absl::ZeroDuration()) d = -d;
   const int64_t minutes = absl::ToInt64Minutes(d);
@@ -45,21 +38,6 @@ std::string Span(absl::Duration d) {
                              : absl::StrCat(minutes / 60, " h ", minutes % 60, " min");
   }
   return absl::StrCat(minutes / (24 * 60), " d ", (minutes / 60) % 24, " h");
-}
-
-const char* GradeRoman(v1::Grade g) {
-  switch (g) {
-    case v1::GRADE_I:
-      return "I";
-    case v1::GRADE_II:
-      return "II";
-    case v1::GRADE_III:
-      return "III";
-    case v1::GRADE_IV:
-      return "IV";
-    default:
-      return "?";
-  }
 }
 
 v1::Grade MaxGrade(v1::Grade a, v1::Grade b) { return a > b ? a : b; }
@@ -210,7 +188,7 @@ void DeadlineEngine::RenderMessage(const deadlines::DeadlineRule& rule,
   args.push_back(fmt::arg("remaining", at < deadline ? Span(deadline - at) : std::string("0 min")));
   args.push_back(
       fmt::arg("overdue_by", at > deadline ? Span(at - deadline) : std::string("0 min")));
-  args.push_back(fmt::arg("grade", std::string(GradeRoman(w->grade()))));
+  args.push_back(fmt::arg("grade", std::string(warnings::GradeRoman(w->grade()))));
   args.push_back(fmt::arg("urges", clock.urges()));
   args.push_back(fmt::arg("title", rule.title));
   std::string text;
@@ -243,25 +221,26 @@ void DeadlineEngine::Notify(const deadlines::DeadlineRule& rule, internal::Clock
     w.set_region_key(ingest::RegionKey(clock.region()));
     w.set_state(v1::OPEN);
     w.set_title(rule.title);
-    *w.mutable_raised_at() = ToProto(at);
+    *w.mutable_raised_at() = ingest::ToTimestamp(at);
     w.set_customer_id(clock.customer_id());
     type = v1::WarningEvent::RAISED;
   }
   w.set_version(w.version() + 1);
   w.set_grade(MaxGrade(w.grade(), grade));
-  *w.mutable_deadline() = ToProto(FromMs(clock.deadline_ms()));
-  *w.mutable_updated_at() = ToProto(at);
+  *w.mutable_deadline() = ingest::ToTimestamp(FromMs(clock.deadline_ms()));
+  *w.mutable_updated_at() = ingest::ToTimestamp(at);
   v1::Evidence* ev = w.mutable_evidence();
   *ev->mutable_event_ids() = clock.event_ids();
   ev->clear_subject_ids();
   ev->add_subject_ids(clock.subject_id());
   ev->set_count(static_cast<uint32_t>(std::max(1, clock.event_ids_size())));
-  *ev->mutable_window_start() = ToProto(FromMs(clock.start_ms()));
-  *ev->mutable_window_end() = ToProto(FromMs(std::max(clock.last_event_ms(), clock.start_ms())));
+  *ev->mutable_window_start() = ingest::ToTimestamp(FromMs(clock.start_ms()));
+  *ev->mutable_window_end() =
+      ingest::ToTimestamp(FromMs(std::max(clock.last_event_ms(), clock.start_ms())));
   v1::TimerRecord record;
   if (kind != v1::TimerRecord::KIND_UNSPECIFIED) {
     record.set_kind(kind);
-    *record.mutable_due() = ToProto(at);
+    *record.mutable_due() = ingest::ToTimestamp(at);
     if (w.timer_history_size() >= kMaxTimerHistory) {
       w.mutable_timer_history()->erase(w.mutable_timer_history()->begin());
     }
@@ -290,10 +269,10 @@ void DeadlineEngine::Resolve(const deadlines::DeadlineRule& rule, internal::Cloc
   if (!clock.has_active()) return;
   v1::Warning& w = *clock.mutable_active();
   w.set_version(w.version() + 1);
-  *w.mutable_updated_at() = ToProto(at);
+  *w.mutable_updated_at() = ingest::ToTimestamp(at);
   *w.mutable_evidence()->mutable_event_ids() = clock.event_ids();
   w.mutable_evidence()->set_count(static_cast<uint32_t>(std::max(1, clock.event_ids_size())));
-  *w.mutable_evidence()->mutable_window_end() = ToProto(FromMs(clock.last_event_ms()));
+  *w.mutable_evidence()->mutable_window_end() = ingest::ToTimestamp(FromMs(clock.last_event_ms()));
   RenderMessage(rule, clock, at, &w);
   w.set_message(absl::StrCat(w.message(), " — resolved: ", std::string(why)));
   v1::WarningEvent& e = out->emplace_back();

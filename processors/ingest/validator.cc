@@ -20,8 +20,9 @@ bool IsPrintableId(std::string_view id, size_t max_len) {
 std::optional<Rejection> CheckId(std::string_view field, std::string_view id, size_t max_len) {
   if (id.empty()) return Rejection{RejectReason::kMissingField, std::string(field)};
   if (!IsPrintableId(id, max_len)) {
-    return Rejection{RejectReason::kInvalidValue,
-                     absl::StrCat(std::string(field), " must be 1-", max_len, " printable ASCII characters")};
+    return Rejection{
+        RejectReason::kInvalidValue,
+        absl::StrCat(std::string(field), " must be 1-", max_len, " printable ASCII characters")};
   }
   return std::nullopt;
 }
@@ -40,14 +41,15 @@ std::optional<Rejection> CheckTimestamp(std::string_view field,
                                         const google::protobuf::Timestamp& ts) {
   if (ts.seconds() < kMinEventSeconds || ts.nanos() < 0 || ts.nanos() > 999999999) {
     return Rejection{RejectReason::kInvalidTimestamp,
-                     absl::StrCat(std::string(field), " (", ts.seconds(), "s) is before 2000-01-01 or malformed")};
+                     absl::StrCat(std::string(field), " (", ts.seconds(),
+                                  "s) is before 2000-01-01 or malformed")};
   }
   return std::nullopt;
 }
 
-#define VIGIL_CHECK(expr)                           \
+#define VIGIL_CHECK(expr)                       \
   if (std::optional<Rejection> r = (expr); r) { \
-    return r;                                       \
+    return r;                                   \
   }
 
 std::optional<Rejection> CheckTicket(const v1::Ticket& t) {
@@ -73,18 +75,20 @@ std::optional<Rejection> CheckOutage(const v1::OutageEvent& o) {
   VIGIL_CHECK(CheckId("outage.outage_id", o.outage_id(), 64));
   VIGIL_CHECK(
       CheckEnum<v1::OutageEvent::Kind>("outage.kind", o.kind(), v1::OutageEvent::Kind_IsValid));
-  VIGIL_CHECK(CheckEnum<v1::OutageEvent::Phase>("outage.phase", o.phase(),
-                                                v1::OutageEvent::Phase_IsValid));
+  VIGIL_CHECK(
+      CheckEnum<v1::OutageEvent::Phase>("outage.phase", o.phase(), v1::OutageEvent::Phase_IsValid));
   for (const auto& id : o.area_ids()) {
     if (!IsGridId(id)) {
-      return Rejection{RejectReason::kInvalidRegion,
-                       absl::StrCat("outage.area_ids entry '", id, "' is not 1-32 of [A-Za-z0-9_-]")};
+      return Rejection{
+          RejectReason::kInvalidRegion,
+          absl::StrCat("outage.area_ids entry '", id, "' is not 1-32 of [A-Za-z0-9_-]")};
     }
   }
   for (const auto& id : o.feeder_ids()) {
     if (!IsGridId(id)) {
-      return Rejection{RejectReason::kInvalidRegion, absl::StrCat("outage.feeder_ids entry '", id,
-                                                                  "' is not 1-32 of [A-Za-z0-9_-]")};
+      return Rejection{
+          RejectReason::kInvalidRegion,
+          absl::StrCat("outage.feeder_ids entry '", id, "' is not 1-32 of [A-Za-z0-9_-]")};
     }
   }
   if (o.phase() == v1::OutageEvent::STARTED && o.area_ids().empty() && o.feeder_ids().empty()) {
@@ -153,8 +157,8 @@ std::optional<Rejection> Validate(const v1::Envelope& e, InputKind kind, absl::T
       absl::FromUnixSeconds(e.event_time().seconds()) + absl::Nanoseconds(e.event_time().nanos());
   if (event_time > now + options.max_future_skew) {
     return Rejection{RejectReason::kInvalidTimestamp,
-                     absl::StrCat("event_time ", absl::FormatTime(event_time),
-                                  " is more than ", absl::FormatDuration(options.max_future_skew),
+                     absl::StrCat("event_time ", absl::FormatTime(event_time), " is more than ",
+                                  absl::FormatDuration(options.max_future_skew),
                                   " ahead of the clock (", absl::FormatTime(now), ")")};
   }
   if (!e.has_region()) return Rejection{RejectReason::kMissingField, "region"};
@@ -186,6 +190,14 @@ InputKind KindOfPayload(const v1::Envelope& event) {
 
 absl::Time ToTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t ms = absl::ToUnixMillis(t);
+  ts.set_seconds(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  ts.set_nanos(static_cast<int32_t>((ms - ts.seconds() * 1000) * 1000000));
+  return ts;
 }
 
 }  // namespace vigil::ingest

@@ -3,8 +3,8 @@
 #include <optional>
 
 #include "absl/time/time.h"
-#include "vigil/v1/events.pb.h"
 #include "processors/ingest/rejection.h"
+#include "vigil/v1/events.pb.h"
 
 namespace vigil::ingest {
 
@@ -22,6 +22,9 @@ InputKind KindOfPayload(const v1::Envelope& event);
 
 // A protobuf timestamp as absl::Time.
 absl::Time ToTime(const google::protobuf::Timestamp& ts);
+// absl::Time as a protobuf timestamp, floored to the millisecond (the
+// precision of everything vigild keeps and publishes).
+google::protobuf::Timestamp ToTimestamp(absl::Time t);
 
 // Checks a decoded envelope: payload matches the topic, required fields, id
 // shapes, enum values, region codes and timestamps. `now` comes from the

@@ -29,14 +29,6 @@ constexpr uint32_t kTopEscalations = 4;
 
 int64_t Ms(absl::Time t) { return absl::ToUnixMillis(t); }
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t ms = Ms(t);
-  ts.set_seconds(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  ts.set_nanos(static_cast<int32_t>((ms - ts.seconds() * 1000) * 1000000));
-  return ts;
-}
-
 std::string SeqKey(uint64_t seq) {
   std::string k(8, '\0');
   for (int i = 7; i >= 0; --i) {
@@ -131,7 +123,7 @@ void Ledger::Merge(const v1::Warning& engine, absl::Time now, internal::LedgerEn
   w.set_title(engine.title());
   w.set_message(engine.message());
   *w.mutable_evidence() = engine.evidence();
-  *w.mutable_updated_at() = ToProto(now);
+  *w.mutable_updated_at() = ingest::ToTimestamp(now);
   w.set_category(engine.category());
   *w.mutable_folded_keys() = engine.folded_keys();
   if (engine.has_deadline()) *w.mutable_deadline() = engine.deadline();
@@ -232,7 +224,7 @@ absl::Status Ledger::Reschedule(internal::LedgerEntry& entry, state::StateStore:
   for (const auto& [kind, due_ms] : want) {
     v1::TimerRecord* r = entry.add_scheduled();
     r->set_kind(static_cast<v1::TimerRecord::Kind>(kind));
-    *r->mutable_due() = ToProto(absl::FromUnixMillis(due_ms));
+    *r->mutable_due() = ingest::ToTimestamp(absl::FromUnixMillis(due_ms));
   }
   return absl::OkStatus();
 }
@@ -286,8 +278,8 @@ absl::Status Ledger::OnEngineEvent(const v1::WarningEvent& event, absl::Time now
     w.set_version(0);
     w.clear_lifecycle();
     w.mutable_lifecycle()->set_urges(engine.lifecycle().urges());
-    *w.mutable_raised_at() = ToProto(now);
-    *w.mutable_updated_at() = ToProto(now);
+    *w.mutable_raised_at() = ingest::ToTimestamp(now);
+    *w.mutable_updated_at() = ingest::ToTimestamp(now);
     lifecycle::OnRaised(*policy_, now, &w);
     fresh.set_rule_key(rule_key);
     fresh.set_window_start_ms(Ms(now));
@@ -356,7 +348,7 @@ absl::Status Ledger::Act(internal::LedgerEntry& entry, v1::TimerRecord::Kind kin
   v1::Warning& w = *entry.mutable_warning();
   v1::TimerRecord record;
   record.set_kind(kind);
-  *record.mutable_due() = ToProto(due);
+  *record.mutable_due() = ingest::ToTimestamp(due);
   AddHistory(&w, record);
   v1::WarningEvent::Type type = v1::WarningEvent::COUNTDOWN;
   switch (kind) {
@@ -381,7 +373,7 @@ absl::Status Ledger::Act(internal::LedgerEntry& entry, v1::TimerRecord::Kind kin
       break;
   }
   w.set_version(w.version() + 1);
-  *w.mutable_updated_at() = ToProto(due);
+  *w.mutable_updated_at() = ingest::ToTimestamp(due);
   v1::WarningEvent published;
   published.set_type(type);
   *published.mutable_warning() = w;

@@ -5,6 +5,21 @@
 
 namespace vigil::warnings {
 
+std::string_view GradeRoman(v1::Grade grade) {
+  switch (grade) {
+    case v1::GRADE_IV:
+      return "IV";
+    case v1::GRADE_III:
+      return "III";
+    case v1::GRADE_II:
+      return "II";
+    case v1::GRADE_I:
+      return "I";
+    default:
+      return "-";
+  }
+}
+
 std::string_view GradeName(v1::Grade grade) {
   switch (grade) {
     case v1::GRADE_IV:

@@ -225,43 +225,23 @@ void AlertsClient::Prepare(grpc::ClientContext* context, bool unary) const {
 }
 
 absl::StatusOr<v1::CommandResult> AlertsClient::Acknowledge(const v1::AcknowledgeRequest& request) {
-  grpc::ClientContext context;
-  Prepare(&context, /*unary=*/true);
-  v1::CommandResult result;
-  absl::Status s = FromGrpc(stub_->Acknowledge(&context, request, &result));
-  if (!s.ok()) return s;
-  return result;
+  return Unary(&v1::AlertService::Stub::Acknowledge, request);
 }
 
 absl::StatusOr<v1::CommandResult> AlertsClient::SubmitFeedback(
     const v1::SubmitFeedbackRequest& request) {
-  grpc::ClientContext context;
-  Prepare(&context, /*unary=*/true);
-  v1::CommandResult result;
-  absl::Status s = FromGrpc(stub_->SubmitFeedback(&context, request, &result));
-  if (!s.ok()) return s;
-  return result;
+  return Unary(&v1::AlertService::Stub::SubmitFeedback, request);
 }
 
 absl::StatusOr<v1::Warning> AlertsClient::GetWarning(const std::string& warning_id) {
-  grpc::ClientContext context;
-  Prepare(&context, /*unary=*/true);
   v1::GetWarningRequest request;
   request.set_warning_id(warning_id);
-  v1::Warning warning;
-  absl::Status s = FromGrpc(stub_->GetWarning(&context, request, &warning));
-  if (!s.ok()) return s;
-  return warning;
+  return Unary(&v1::AlertService::Stub::GetWarning, request);
 }
 
 absl::StatusOr<v1::ListWarningsResponse> AlertsClient::ListWarnings(
     const v1::ListWarningsRequest& request) {
-  grpc::ClientContext context;
-  Prepare(&context, /*unary=*/true);
-  v1::ListWarningsResponse response;
-  absl::Status s = FromGrpc(stub_->ListWarnings(&context, request, &response));
-  if (!s.ok()) return s;
-  return response;
+  return Unary(&v1::AlertService::Stub::ListWarnings, request);
 }
 
 absl::Status AlertsClient::Watch(v1::SubscribeRequest request, const WatchOptions& options,

@@ -119,6 +119,19 @@ class AlertsClient {
 
  private:
   void Prepare(grpc::ClientContext* context, bool unary) const;
+  // One unary call with the credentials and deadline; gRPC errors as Status.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Unary(grpc::Status (v1::AlertService::Stub::*method)(
+                                     grpc::ClientContext*, const Request&, Response*),
+                                 const Request& request) {
+    grpc::ClientContext context;
+    Prepare(&context, /*unary=*/true);
+    Response response;
+    if (absl::Status s = FromGrpc((stub_.get()->*method)(&context, request, &response)); !s.ok()) {
+      return s;
+    }
+    return response;
+  }
   // Waits `duration` while driving the channel's (re)connection.
   void WaitOnChannel(absl::Duration duration) const;
 

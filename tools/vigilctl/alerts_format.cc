@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "processors/warnings/warning_format.h"
 
 namespace vigil::vigilctl {
 namespace {
@@ -61,21 +62,6 @@ std::string StateName(v1::WarningState state) {
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 
 }  // namespace
-
-std::string GradeRoman(v1::Grade grade) {
-  switch (grade) {
-    case v1::GRADE_I:
-      return "I";
-    case v1::GRADE_II:
-      return "II";
-    case v1::GRADE_III:
-      return "III";
-    case v1::GRADE_IV:
-      return "IV";
-    default:
-      return "-";
-  }
-}
 
 absl::Time ToTime(const google::protobuf::Timestamp& ts) {
   if (!IsSet(ts)) return absl::InfinitePast();
@@ -131,12 +117,12 @@ std::string FormatEventLine(const v1::WarningEvent& event, absl::TimeZone zone) 
   const std::string type = event.type() == v1::WarningEvent::TYPE_UNSPECIFIED
                                ? "-"
                                : v1::WarningEvent::Type_Name(event.type());
-  return absl::StrFormat("%-19s  %-3s  %-18s  %-6s  %-28s  %-27s  %-4s  %-13s  %-22s  %s",
-                         TableTime(w.updated_at(), zone), GradeRoman(w.grade()),
-                         StateName(w.state()), OrDash(w.rule_id()), OrDash(w.region_key()),
-                         OrDash(w.warning_id()), absl::StrCat("v", w.version()), type,
-                         OrDash(at == absl::InfinitePast() ? "" : Countdown(w, at)),
-                         OneLine(w.message()));
+  return absl::StrFormat(
+      "%-19s  %-3s  %-18s  %-6s  %-28s  %-27s  %-4s  %-13s  %-22s  %s",
+      TableTime(w.updated_at(), zone), std::string(warnings::GradeRoman(w.grade())),
+      StateName(w.state()), OrDash(w.rule_id()), OrDash(w.region_key()), OrDash(w.warning_id()),
+      absl::StrCat("v", w.version()), type,
+      OrDash(at == absl::InfinitePast() ? "" : Countdown(w, at)), OneLine(w.message()));
 }
 
 std::string WarningTableHeader() {
@@ -145,11 +131,11 @@ std::string WarningTableHeader() {
 }
 
 std::string FormatWarningLine(const v1::Warning& w, absl::Time now, absl::TimeZone zone) {
-  return absl::StrFormat("%-19s  %-3s  %-18s  %-6s  %-28s  %-27s  %-4s  %-22s  %s",
-                         TableTime(w.updated_at(), zone), GradeRoman(w.grade()),
-                         StateName(w.state()), OrDash(w.rule_id()), OrDash(w.region_key()),
-                         OrDash(w.warning_id()), absl::StrCat("v", w.version()),
-                         OrDash(Countdown(w, now)), OneLine(w.title()));
+  return absl::StrFormat(
+      "%-19s  %-3s  %-18s  %-6s  %-28s  %-27s  %-4s  %-22s  %s", TableTime(w.updated_at(), zone),
+      std::string(warnings::GradeRoman(w.grade())), StateName(w.state()), OrDash(w.rule_id()),
+      OrDash(w.region_key()), OrDash(w.warning_id()), absl::StrCat("v", w.version()),
+      OrDash(Countdown(w, now)), OneLine(w.title()));
 }
 
 std::string FormatWarningDetail(const v1::Warning& w, absl::Time now, absl::TimeZone zone) {
@@ -165,7 +151,7 @@ std::string FormatWarningDetail(const v1::Warning& w, absl::Time now, absl::Time
   line("message", OneLine(w.message()));
   line("rule", absl::StrCat(OrDash(w.rule_id()), " (version ", OrDash(w.rule_version()), ")"));
   line("key", OrDash(w.key()));
-  line("grade", GradeRoman(w.grade()));
+  line("grade", std::string(warnings::GradeRoman(w.grade())));
   line("state", StateName(w.state()));
   line("owner level", OrDash(w.owner_level()));
   line("region", OrDash(w.region_key()));

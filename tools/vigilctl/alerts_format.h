@@ -16,10 +16,6 @@
 
 namespace vigil::vigilctl {
 
-// "I" (red) … "IV" (blue); "-" when unspecified. (ParseGrade in
-// rule_test_file.h reads them back.)
-std::string GradeRoman(v1::Grade grade);
-
 // absl::Time of a Timestamp; absl::InfinitePast() when unset (zero).
 absl::Time ToTime(const google::protobuf::Timestamp& ts);
 

@@ -11,6 +11,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "processors/ingest/validator.h"
 #include "processors/lifecycle/owner.h"
 #include "spdlog/spdlog.h"
 
@@ -164,10 +165,7 @@ grpc::Status AlertServiceImpl::Subscribe(grpc::ServerContext* context,
     if (context->IsCancelled()) return grpc::Status::CANCELLED;
     if (clock_->Now() - last_write >= options_.heartbeat_interval) {
       v1::SubscribeResponse beat;
-      const absl::Time now = clock_->Now();
-      beat.mutable_heartbeat()->mutable_server_time()->set_seconds(absl::ToUnixSeconds(now));
-      beat.mutable_heartbeat()->mutable_server_time()->set_nanos(static_cast<int32_t>(
-          (now - absl::FromUnixSeconds(absl::ToUnixSeconds(now))) / absl::Nanoseconds(1)));
+      *beat.mutable_heartbeat()->mutable_server_time() = ingest::ToTimestamp(clock_->Now());
       beat.mutable_heartbeat()->set_head_seq(std::max(hub_->head_seq(), cursor));
       if (!write(beat)) {
         return guard->overflowed.load() ? overflow_status() : grpc::Status::CANCELLED;

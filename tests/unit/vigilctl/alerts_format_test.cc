@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "processors/common/clock.h"
+#include "processors/warnings/warning_format.h"
 #include "tests/unit/vigilctl/test_files.h"
 #include "tools/vigilctl/alerts_client.h"
 #include "tools/vigilctl/alerts_commands.h"
@@ -63,9 +64,9 @@ v1::WarningEvent KnownEvent() {
 // Grades are written I..IV and read back by the rule tests' ParseGrade.
 TEST(AlertsFormatTest, GradesAreRomanNumerals) {
   for (v1::Grade g : {v1::GRADE_I, v1::GRADE_II, v1::GRADE_III, v1::GRADE_IV}) {
-    EXPECT_EQ(ParseGrade(GradeRoman(g)), g);
+    EXPECT_EQ(ParseGrade(std::string(warnings::GradeRoman(g))), g);
   }
-  EXPECT_EQ(GradeRoman(v1::GRADE_UNSPECIFIED), "-");
+  EXPECT_EQ(warnings::GradeRoman(v1::GRADE_UNSPECIFIED), "-");
 }
 
 // Lengths are rounded down to the largest two units.
