@@ -175,6 +175,18 @@ absl::Status App::Init() {
   if (sub != RdKafka::ERR_NO_ERROR) {
     return absl::UnavailableError(absl::StrCat("subscribing: ", RdKafka::err2str(sub)));
   }
+  metrics_ = std::make_unique<metrics::Metrics>();
+  VIGIL_RETURN_IF_ERROR(metrics_->Serve(config_.metrics_listen));
+  for (const std::string& topic : {config_.tickets.name, config_.outages.name,
+                                   config_.repeat_calls.name, config_.commands.name}) {
+    if (topic.empty()) continue;
+    topic_counters_[topic] = {&metrics_->Consumed(topic, "ok"),
+                              &metrics_->Consumed(topic, "invalid"),
+                              &metrics_->Consumed(topic, "late")};
+  }
+  if (!config_.metrics_listen.empty()) {
+    spdlog::info("metrics: Prometheus /metrics on port {}", metrics_->port());
+  }
   return StartAlertService();
 }
 
@@ -227,6 +239,9 @@ void App::CommitWatcher::offset_commit_cb(RdKafka::ErrorCode err,
 void App::DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
                      state::StateStore::Batch& batch,
                      std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
+  if (auto it = topic_counters_.find(msg.topic_name()); it != topic_counters_.end()) {
+    (why.reason == ingest::RejectReason::kLate ? it->second.late : it->second.invalid)->Increment();
+  }
   internal::OutboxRecord r;
   r.set_topic(config_.dead_letter_topic);
   if (msg.key_pointer()) r.set_key(*msg.key());
@@ -279,6 +294,8 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
     return;
   }
   ++new_ok_;
+  if (auto it = topic_counters_.find(topic); it != topic_counters_.end())
+    it->second.ok->Increment();
 }
 
 void App::ProcessCommand(const RdKafka::Message& msg, absl::Time now,
@@ -401,6 +418,10 @@ void App::EmitWarnings(std::vector<v1::WarningEvent>& events, state::StateStore:
       outbox->emplace_back(jseq, std::move(j));
     }
     if (hub_ != nullptr) for_hub_.push_back(we);
+    metrics_
+        ->WarningEvents(we.warning().rule_id(), v1::Grade_Name(we.warning().grade()),
+                        v1::WarningEvent::Type_Name(we.type()))
+        .Increment();
   }
   new_warning_events_ += events.size();
 }
@@ -484,6 +505,7 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
   absl::Time next_report = clock_->Now() + absl::Seconds(10);
   while (!stop.load()) {
     state::StateStore::Batch batch = store_->NewBatch();
+    const absl::Time batch_started = clock_->Now();
     // Between batches: reference updates, then a rule reload if one is due.
     VIGIL_RETURN_IF_ERROR(PollReference(/*until_caught_up=*/false));
     MaybeReload(reload != nullptr && reload->exchange(false), batch, &outbox);
@@ -531,6 +553,20 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       const absl::Status committed = CommitBatch(batch, &outbox);
       AfterCommit(committed);
       VIGIL_RETURN_IF_ERROR(committed);
+      metrics_->BatchSeconds().Observe(absl::ToDoubleSeconds(clock_->Now() - batch_started));
+      metrics_->TimersFired().Increment(
+          static_cast<double>(pipeline_->timers_fired() - timers_fired_reported_));
+      timers_fired_reported_ = pipeline_->timers_fired();
+      metrics_->TimersFiredLate().Increment(
+          static_cast<double>(pipeline_->timers_fired_late() - timers_late_reported_));
+      timers_late_reported_ = pipeline_->timers_fired_late();
+      metrics_->OutboxInFlight().Set(static_cast<double>(publisher_->in_flight()));
+      if (hub_ != nullptr) {
+        metrics_->AlertSubscribers().Set(static_cast<double>(hub_->subscribers()));
+        metrics_->AlertStreamsCutOff().Increment(
+            static_cast<double>(hub_->overflows() - cut_off_reported_));
+        cut_off_reported_ = hub_->overflows();
+      }
     }
     VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
     CommitToKafka();
@@ -658,6 +694,7 @@ void App::MaybeReload(bool requested, state::StateStore::Batch& batch,
                   requested ? "SIGHUP" : "files changed", std::string(next.status().message()));
     std::lock_guard<std::mutex> lock(mu_);
     ++progress_.rule_reload_failures;
+    metrics_->RuleReloads("rejected").Increment();
     return;
   }
   engine::EngineOutput out;
@@ -677,6 +714,7 @@ void App::MaybeReload(bool requested, state::StateStore::Batch& batch,
       r.added.size(), absl::StrJoin(r.added, ","), r.removed.size(), absl::StrJoin(r.removed, ","));
   std::lock_guard<std::mutex> lock(mu_);
   ++progress_.rule_reloads;
+  metrics_->RuleReloads("ok").Increment();
   progress_.rules_loaded = next->rules->rules.size();
   progress_.deadline_rules_loaded = next->deadlines->rules.size();
 }

@@ -17,6 +17,7 @@
 #include "processors/ingest/validator.h"
 #include "processors/ledger/pipeline.h"
 #include "processors/ledger/rule_bundle.h"
+#include "processors/metrics/metrics.h"
 #include "processors/reference/reference_store.h"
 #include "processors/rules/rule_set.h"
 #include "processors/sinks/alerts/hub.h"
@@ -182,6 +183,17 @@ class App {
   std::unique_ptr<alerts::Server> alert_server_;
   std::vector<v1::WarningEvent> for_hub_;
   std::vector<std::pair<std::shared_ptr<CommandQueue::Pending>, v1::CommandResult>> answered_;
+
+  // Prometheus metrics (metrics.listen); updated on the engine thread.
+  std::unique_ptr<metrics::Metrics> metrics_;
+  // Per input topic: the ok / invalid / late counters (no lookup per event).
+  struct TopicCounters {
+    prometheus::Counter* ok = nullptr;
+    prometheus::Counter* invalid = nullptr;
+    prometheus::Counter* late = nullptr;
+  };
+  std::map<std::string, TopicCounters> topic_counters_;
+  uint64_t timers_fired_reported_ = 0, timers_late_reported_ = 0, cut_off_reported_ = 0;
 
   // Shared with GetProgress() callers; guarded by mu_.
   mutable std::mutex mu_;

@@ -198,8 +198,9 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   Parser p(name);
   Config c;
   if (!root || root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(name, ": empty file"));
-  VIGIL_TRY(p.OnlyKeys(root, "config",
-                       {"kafka", "topics", "state", "engine", "rules", "reference", "alerts"}));
+  VIGIL_TRY(p.OnlyKeys(
+      root, "config",
+      {"kafka", "topics", "state", "engine", "rules", "reference", "alerts", "metrics"}));
 
   const YAML::Node kafka = root["kafka"];
   if (!kafka) return p.Error(root, "kafka", "missing; it needs at least kafka.brokers");
@@ -288,6 +289,10 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
     }
   }
   if (const YAML::Node a = root["alerts"]) VIGIL_TRY(ParseAlerts(p, a, &c.alerts));
+  if (const YAML::Node m = root["metrics"]) {
+    VIGIL_TRY(p.OnlyKeys(m, "metrics", {"listen"}));
+    VIGIL_TRY(p.String(m["listen"], "metrics.listen", &c.metrics_listen));
+  }
   return c;
 }
 

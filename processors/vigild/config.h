@@ -52,6 +52,8 @@ struct Config {
   // reference:
   std::string reference_file;  // proto3-JSON ReferenceRecord lines loaded at start ("" = none)
   InputTopic reference_topic{"vigil.reference.v1"};  // compacted; name "" = none
+  // metrics: Prometheus /metrics on this host:port ("" = off).
+  std::string metrics_listen;
   // alerts: the gRPC AlertService for city units (listen "" = off).
   alerts::ServerConfig alerts;
   // Fault injection for crash tests, from $VIGIL_FAILPOINT (not the file):
