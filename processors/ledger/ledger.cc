@@ -458,6 +458,23 @@ absl::StatusOr<std::vector<v1::Warning>> Ledger::List(const state::StateStore::B
   return found;
 }
 
+absl::Status Ledger::ForEach(const state::StateStore::Batch* batch,
+                             const std::function<void(const v1::Warning&)>& fn) {
+  absl::Status parse_error;
+  internal::LedgerEntry entry;
+  VIGIL_RETURN_IF_ERROR(store_->ForEachRecord(
+      batch, kWarnings, "", [&](std::string_view key, std::string_view value) {
+        if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error =
+              absl::DataLossError(absl::StrCat("ledger entry ", std::string(key), ": unreadable"));
+          return false;
+        }
+        fn(entry.warning());
+        return true;
+      }));
+  return parse_error;
+}
+
 absl::StatusOr<std::vector<v1::WarningEvent>> Ledger::Events(const state::StateStore::Batch* batch,
                                                              uint64_t after_seq, size_t limit) {
   std::vector<v1::WarningEvent> events;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,10 @@ class Ledger {
   absl::StatusOr<std::vector<v1::Warning>> List(const state::StateStore::Batch* batch,
                                                 const Query& query);
   // Published events with ledger_seq > after_seq, in order, at most `limit`.
+  // Calls fn for every warning in the ledger (committed state overlaid with
+  // `batch`, which may be null), in id order, one at a time.
+  absl::Status ForEach(const state::StateStore::Batch* batch,
+                       const std::function<void(const v1::Warning&)>& fn);
   absl::StatusOr<std::vector<v1::WarningEvent>> Events(const state::StateStore::Batch* batch,
                                                        uint64_t after_seq, size_t limit);
   // The sequence number the next published event gets.

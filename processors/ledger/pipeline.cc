@@ -93,6 +93,7 @@ absl::StatusOr<bool> Pipeline::AdvanceTo(absl::Time watermark, absl::Time wall,
       }
       ++timers_fired_;
       const absl::Duration late = wall - t.due;
+      if (lateness_observer_) lateness_observer_(late);
       if (late > kLateAfter) {
         ++timers_fired_late_;
         for (size_t i = first; i < out->events.size(); ++i) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -59,6 +60,11 @@ class Pipeline {
   timers::TimerStore& timers() { return *timers_; }
   uint64_t timers_fired() const { return timers_fired_; }
   uint64_t timers_fired_late() const { return timers_fired_late_; }
+  // Called with each fired timer's lateness (wall − due) for monitoring; never
+  // affects the output.
+  void set_lateness_observer(std::function<void(absl::Duration)> fn) {
+    lateness_observer_ = std::move(fn);
+  }
 
  private:
   absl::Status ToLedger(std::vector<v1::WarningEvent>& engine_events,
@@ -71,6 +77,7 @@ class Pipeline {
   std::unique_ptr<Ledger> ledger_;
   uint64_t timers_fired_ = 0;
   uint64_t timers_fired_late_ = 0;
+  std::function<void(absl::Duration)> lateness_observer_;
   // Everything due before drained_until_ was popped in batch drained_batch_
   // with no schedule since.
   absl::Time drained_until_ = absl::InfinitePast();

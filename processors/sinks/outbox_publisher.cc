@@ -22,7 +22,7 @@ void OutboxPublisher::DeliveryCb::dr_cb(RdKafka::Message& message) {
 
 absl::StatusOr<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Create(
     const std::map<std::string, std::string>& kafka_properties, state::StateStore* store,
-    const Clock* clock) {
+    const Clock* clock, RdKafka::EventCb* event_cb) {
   std::unique_ptr<OutboxPublisher> p(new OutboxPublisher(store, clock));
   std::map<std::string, std::string> props = kafka_properties;
   props.emplace("enable.idempotence", "true");
@@ -32,6 +32,9 @@ absl::StatusOr<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Create(
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeKafkaConf(props));
   std::string err;
   if (conf->set("dr_cb", &p->delivery_cb_, err) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(err);
+  }
+  if (event_cb != nullptr && conf->set("event_cb", event_cb, err) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(err);
   }
   p->producer_.reset(RdKafka::Producer::create(conf.get(), err));
@@ -54,6 +57,7 @@ absl::Status OutboxPublisher::Recover() {
 
 void OutboxPublisher::Publish(uint64_t seq, const internal::OutboxRecord& record) {
   in_flight_[seq] = record;
+  sent_at_.emplace(seq, clock_->Now());
   Send(seq);
 }
 
@@ -85,7 +89,14 @@ absl::Status OutboxPublisher::Poll(int timeout_ms) {
   if (!acked_.empty()) {
     std::vector<uint64_t> done;
     done.swap(acked_);
-    for (uint64_t seq : done) in_flight_.erase(seq);
+    const absl::Time now = clock_->Now();
+    for (uint64_t seq : done) {
+      in_flight_.erase(seq);
+      if (auto it = sent_at_.find(seq); it != sent_at_.end()) {
+        if (publish_observer_) publish_observer_(now - it->second);
+        sent_at_.erase(it);
+      }
+    }
     published_total_ += done.size();
     VIGIL_RETURN_IF_ERROR(store_->DeleteOutbox(done));
   }

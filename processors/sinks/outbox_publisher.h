@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,9 +20,11 @@ namespace vigil::sinks {
 // Single-threaded: every method runs on the engine thread.
 class OutboxPublisher {
  public:
+  // `event_cb` (optional, must outlive the publisher) receives librdkafka's
+  // events, statistics included when statistics.interval.ms is set.
   static absl::StatusOr<std::unique_ptr<OutboxPublisher>> Create(
       const std::map<std::string, std::string>& kafka_properties, state::StateStore* store,
-      const Clock* clock);
+      const Clock* clock, RdKafka::EventCb* event_cb = nullptr);
   ~OutboxPublisher();
 
   // Re-sends every record still in the outbox (after a restart).
@@ -38,6 +41,14 @@ class OutboxPublisher {
   // none): every record below it has been published.
   uint64_t lowest_in_flight() const {
     return in_flight_.empty() ? UINT64_MAX : in_flight_.begin()->first;
+  }
+  // How long the oldest record not yet acknowledged has waited (zero when none).
+  absl::Duration oldest_in_flight_age() const {
+    return sent_at_.empty() ? absl::ZeroDuration() : clock_->Now() - sent_at_.begin()->second;
+  }
+  // Called with each acknowledged record's time from Publish to its acknowledgement.
+  void set_publish_observer(std::function<void(absl::Duration)> fn) {
+    publish_observer_ = std::move(fn);
   }
   uint64_t published_total() const { return published_total_; }
   uint64_t failed_total() const { return failed_total_; }
@@ -62,6 +73,9 @@ class OutboxPublisher {
   std::unique_ptr<RdKafka::Producer> producer_;
   // Records sent and not yet acknowledged, by outbox sequence.
   std::map<uint64_t, internal::OutboxRecord> in_flight_;
+  // When each record in flight was first handed to Publish (by outbox sequence).
+  std::map<uint64_t, absl::Time> sent_at_;
+  std::function<void(absl::Duration)> publish_observer_;
   std::vector<uint64_t> acked_;
   // Failed records wait here and are resent no sooner than next_retry_, so an
   // unreachable or missing topic is neither hammered nor logged per record.

@@ -1,7 +1,9 @@
 #include "processors/state/state_store.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "processors/common/status.h"
@@ -234,6 +236,41 @@ std::string PrefixEnd(std::string_view prefix) {
   while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
   if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
   return end;
+}
+
+StateStore::Figures StateStore::GetFigures() const {
+  Figures f;
+  uint64_t v = 0;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kLiveSstFilesSize, &v)) {
+    f.live_sst_bytes = v;
+  }
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) {
+    f.memtable_bytes = v;
+  }
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v)) {
+    f.pending_compaction_bytes = v;
+  }
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCompactionPending, &v)) {
+    f.compaction_pending = v > 0;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &v)) f.write_stopped = v > 0;
+  // The families share two caches: one of the default family, one of the timer families.
+  for (rocksdb::ColumnFamilyHandle* cf : {db_->DefaultColumnFamily(), timers_cf_}) {
+    if (db_->GetIntProperty(cf, rocksdb::DB::Properties::kBlockCacheUsage, &v)) {
+      f.block_cache_bytes += v;
+    }
+  }
+  for (rocksdb::ColumnFamilyHandle* cf : handles_) {
+    std::map<std::string, std::string> stats;
+    if (!db_->GetMapProperty(cf, rocksdb::DB::Properties::kCFStats, &stats)) continue;
+    const auto add = [&](const char* key, uint64_t* to) {
+      if (auto it = stats.find(key); it != stats.end())
+        *to += std::strtoull(it->second.c_str(), nullptr, 10);
+    };
+    add("io_stalls.total_stop", &f.stalls_stop);
+    add("io_stalls.total_slowdown", &f.stalls_slowdown);
+  }
+  return f;
 }
 
 absl::Status StateStore::ForEachRecord(

@@ -103,6 +103,19 @@ class StateStore {
       const std::function<bool(std::string_view key, std::string_view value)>& fn,
       std::string_view start_key = {});
 
+  // RocksDB's own figures, for monitoring (any thread).
+  struct Figures {
+    uint64_t live_sst_bytes = 0;
+    uint64_t memtable_bytes = 0;
+    uint64_t block_cache_bytes = 0;  // both block caches (general, timers)
+    uint64_t pending_compaction_bytes = 0;
+    bool compaction_pending = false;
+    bool write_stopped = false;
+    uint64_t stalls_stop = 0;      // write stops since open, all families
+    uint64_t stalls_slowdown = 0;  // write slowdowns since open, all families
+  };
+  Figures GetFigures() const;
+
   // Column-family level access for processors/timers (see README.md for the key layout).
   rocksdb::DB* db() { return db_.get(); }
   rocksdb::ColumnFamilyHandle* meta_cf() const { return db_->DefaultColumnFamily(); }

@@ -5,16 +5,19 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "processors/common/status.h"
 #include "processors/ingest/decoder.h"
 #include "processors/sinks/kafka_config.h"
+#include "processors/warnings/warning_format.h"
 
 namespace vigil::vigild {
 namespace {
@@ -56,6 +59,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock* clo
 }
 
 absl::Status App::Init() {
+  metrics_ = std::make_unique<metrics::Metrics>(VIGIL_VERSION);
+  consumer_stats_ = std::make_unique<metrics::KafkaStats>(metrics_.get(), "consumer",
+                                                          /*consumer_lag=*/true);
+  producer_stats_ = std::make_unique<metrics::KafkaStats>(metrics_.get(), "producer", false);
+  reference_stats_ = std::make_unique<metrics::KafkaStats>(metrics_.get(), "reference", false);
   // Rules first: a bad rule file stops the start before anything is touched.
   absl::StatusOr<ledger::RuleBundle> bundle = ledger::LoadRuleBundle(config_.rules_dir);
   if (!bundle.ok()) {
@@ -139,9 +147,20 @@ absl::Status App::Init() {
     progress_.committed = durable_offsets_;
   }
 
+  VIGIL_RETURN_IF_ERROR(LoadOpenWarnings());
+
   std::map<std::string, std::string> props = config_.kafka_properties;
   props["bootstrap.servers"] = config_.brokers;
-  VIGIL_ASSIGN_OR_RETURN(publisher_, sinks::OutboxPublisher::Create(props, store_.get(), clock_));
+  // librdkafka's statistics feed the lag, broker and queue metrics.
+  if (!config_.metrics_listen.empty()) props.emplace("statistics.interval.ms", "5000");
+  VIGIL_ASSIGN_OR_RETURN(publisher_, sinks::OutboxPublisher::Create(props, store_.get(), clock_,
+                                                                    producer_stats_.get()));
+  publisher_->set_publish_observer([this](absl::Duration d) {
+    metrics_->outbox_publish_seconds().Observe(absl::ToDoubleSeconds(d));
+  });
+  pipeline_->set_lateness_observer([this](absl::Duration d) {
+    metrics_->timer_lateness_seconds().Observe(std::max(0.0, absl::ToDoubleSeconds(d)));
+  });
   VIGIL_RETURN_IF_ERROR(publisher_->Recover());
   // A crash may have come between the RocksDB commit and the Kafka commit:
   // bring Kafka's view (lag monitoring) up to the durable offsets once the
@@ -163,7 +182,8 @@ absl::Status App::Init() {
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, sinks::MakeKafkaConf(props));
   std::string err;
   if (conf->set("rebalance_cb", &rebalancer_, err) != RdKafka::Conf::CONF_OK ||
-      conf->set("offset_commit_cb", &commit_watcher_, err) != RdKafka::Conf::CONF_OK) {
+      conf->set("offset_commit_cb", &commit_watcher_, err) != RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", consumer_stats_.get(), err) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(err);
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
@@ -175,18 +195,16 @@ absl::Status App::Init() {
   if (sub != RdKafka::ERR_NO_ERROR) {
     return absl::UnavailableError(absl::StrCat("subscribing: ", RdKafka::err2str(sub)));
   }
-  metrics_ = std::make_unique<metrics::Metrics>();
-  VIGIL_RETURN_IF_ERROR(metrics_->Serve(config_.metrics_listen));
   for (const std::string& topic : {config_.tickets.name, config_.outages.name,
                                    config_.repeat_calls.name, config_.commands.name}) {
     if (topic.empty()) continue;
-    topic_counters_[topic] = {&metrics_->Consumed(topic, "ok"),
-                              &metrics_->Consumed(topic, "invalid"),
-                              &metrics_->Consumed(topic, "late")};
+    auto& consumed = metrics_->consumed();
+    topic_counters_[topic] = {&consumed.Add({{"topic", topic}, {"outcome", "ok"}}),
+                              &consumed.Add({{"topic", topic}, {"outcome", "invalid"}}),
+                              &consumed.Add({{"topic", topic}, {"outcome", "late"}})};
   }
-  if (!config_.metrics_listen.empty()) {
-    spdlog::info("metrics: Prometheus /metrics on port {}", metrics_->port());
-  }
+  UpdateFigures();
+  VIGIL_RETURN_IF_ERROR(StartOpsServer());
   return StartAlertService();
 }
 
@@ -213,6 +231,8 @@ void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Er
       }
     }
     consumer->assign(partitions);
+    app_->partitions_assigned_.store(static_cast<int>(partitions.size()));
+    app_->metrics_->partitions_assigned().Set(static_cast<double>(partitions.size()));
     std::lock_guard<std::mutex> lock(app_->mu_);
     app_->progress_.assigned = true;
   } else {
@@ -223,6 +243,8 @@ void App::Rebalancer::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::Er
       app_->silent_partitions_.erase(source);
     }
     consumer->unassign();
+    app_->partitions_assigned_.store(0);
+    app_->metrics_->partitions_assigned().Set(0);
   }
 }
 
@@ -287,7 +309,14 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
     fatal_ = s;
     return;
   }
+  if (!out.events.empty()) {
+    const RdKafka::MessageTimestamp ts = msg.timestamp();
+    input_time_ = ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE
+                      ? absl::InfinitePast()
+                      : absl::FromUnixMillis(ts.timestamp);
+  }
   EmitWarnings(out.events, batch, outbox);
+  input_time_ = absl::InfinitePast();
   if (out.rejection) {
     if (out.rejection->reason == ingest::RejectReason::kLate) ++new_late_;
     DeadLetter(msg, *out.rejection, batch, outbox);
@@ -322,7 +351,8 @@ void App::ProcessCommand(const RdKafka::Message& msg, absl::Time now,
   absl::Time at = watermark_.Current(now);
   if (command.has_issued_at()) at = std::max(at, ingest::ToTime(command.issued_at()));
   if (at == absl::InfinitePast()) at = now;
-  ApplyCommand(command, at, batch, outbox);
+  const v1::CommandResult result = ApplyCommand(command, at, batch, outbox);
+  metrics_->Commands("kafka", result.accepted() ? "accepted" : "rejected").Increment();
 }
 
 v1::CommandResult App::ApplyCommand(
@@ -362,6 +392,7 @@ void App::TakeAlertCommands(absl::Time now, state::StateStore::Batch& batch,
     absl::Time at = watermark_.Current(now);
     if (at == absl::InfinitePast()) at = now;
     v1::CommandResult result = ApplyCommand(p->command, at, batch, outbox);
+    metrics_->Commands("grpc", result.accepted() ? "accepted" : "rejected").Increment();
     answered_.emplace_back(std::move(p), std::move(result));
   }
 }
@@ -418,10 +449,8 @@ void App::EmitWarnings(std::vector<v1::WarningEvent>& events, state::StateStore:
       outbox->emplace_back(jseq, std::move(j));
     }
     if (hub_ != nullptr) for_hub_.push_back(we);
-    metrics_
-        ->WarningEvents(we.warning().rule_id(), v1::Grade_Name(we.warning().grade()),
-                        v1::WarningEvent::Type_Name(we.type()))
-        .Increment();
+    CountWarning(we);
+    if (input_time_ != absl::InfinitePast()) caused_by_input_.push_back(input_time_);
   }
   new_warning_events_ += events.size();
 }
@@ -505,7 +534,9 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
   absl::Time next_report = clock_->Now() + absl::Seconds(10);
   while (!stop.load()) {
     state::StateStore::Batch batch = store_->NewBatch();
-    const absl::Time batch_started = clock_->Now();
+    last_turn_ms_.store(absl::ToUnixMillis(clock_->Now()));
+    // When this batch started working: its first record, else its timer pass.
+    absl::Time busy_since = absl::InfiniteFuture();
     // Between batches: reference updates, then a rule reload if one is due.
     VIGIL_RETURN_IF_ERROR(PollReference(/*until_caught_up=*/false));
     MaybeReload(reload != nullptr && reload->exchange(false), batch, &outbox);
@@ -522,6 +553,7 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
       switch (msg->err()) {
         case RdKafka::ERR_NO_ERROR:
+          busy_since = std::min(busy_since, now);
           Process(*msg, now, batch, &outbox);
           ++n;
           last_error = RdKafka::ERR_NO_ERROR;
@@ -544,8 +576,10 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       // watermark, which follows the wall clock when every partition is idle.
       engine::EngineOutput out;
       const absl::Time wall = clock_->Now();
+      const uint64_t fired_before = pipeline_->timers_fired();
       VIGIL_ASSIGN_OR_RETURN(timer_backlog_,
                              pipeline_->AdvanceTo(watermark_.Current(wall), wall, batch, &out));
+      if (pipeline_->timers_fired() != fired_before) busy_since = std::min(busy_since, wall);
       EmitWarnings(out.events, batch, &outbox);
     }
     VIGIL_RETURN_IF_ERROR(fatal_);
@@ -553,20 +587,7 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       const absl::Status committed = CommitBatch(batch, &outbox);
       AfterCommit(committed);
       VIGIL_RETURN_IF_ERROR(committed);
-      metrics_->BatchSeconds().Observe(absl::ToDoubleSeconds(clock_->Now() - batch_started));
-      metrics_->TimersFired().Increment(
-          static_cast<double>(pipeline_->timers_fired() - timers_fired_reported_));
-      timers_fired_reported_ = pipeline_->timers_fired();
-      metrics_->TimersFiredLate().Increment(
-          static_cast<double>(pipeline_->timers_fired_late() - timers_late_reported_));
-      timers_late_reported_ = pipeline_->timers_fired_late();
-      metrics_->OutboxInFlight().Set(static_cast<double>(publisher_->in_flight()));
-      if (hub_ != nullptr) {
-        metrics_->AlertSubscribers().Set(static_cast<double>(hub_->subscribers()));
-        metrics_->AlertStreamsCutOff().Increment(
-            static_cast<double>(hub_->overflows() - cut_off_reported_));
-        cut_off_reported_ = hub_->overflows();
-      }
+      UpdateBatchMetrics(busy_since, busy_since != absl::InfiniteFuture() || n > 0);
     }
     VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
     CommitToKafka();
@@ -729,6 +750,9 @@ absl::Status App::StartReferenceConsumer() {
   props["enable.auto.offset.store"] = "false";
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, sinks::MakeKafkaConf(props));
   std::string err;
+  if (conf->set("event_cb", reference_stats_.get(), err) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(err);
+  }
   std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!c) return absl::InvalidArgumentError(absl::StrCat("reference consumer: ", err));
   RdKafka::Metadata* md = nullptr;
@@ -823,6 +847,137 @@ absl::Status App::PollReference(bool until_caught_up) {
 App::Progress App::GetProgress() const {
   std::lock_guard<std::mutex> lock(mu_);
   return progress_;
+}
+
+metrics::Health App::Liveness() const {
+  const int64_t last = last_turn_ms_.load();
+  if (last == 0) return {true, R"({"status":"starting"})"};
+  const absl::Duration since = clock_->Now() - absl::FromUnixMillis(last);
+  const bool ok = since <= config_.metrics_liveness_timeout;
+  return {ok,
+          absl::StrCat(R"({"status":")", ok ? "live" : "stalled", R"(","engine_loop_seconds_ago":)",
+                       absl::StrFormat("%.3f", absl::ToDoubleSeconds(since)), "}")};
+}
+
+metrics::Health App::Readiness() const {
+  // Rules are loaded and RocksDB is open once the server runs (Init did both).
+  std::vector<std::string> not_ready;
+  if (last_turn_ms_.load() == 0) not_ready.push_back("the engine loop has not started");
+  const int assigned = partitions_assigned_.load();
+  if (assigned == 0) not_ready.push_back("no input partition assigned");
+  const int64_t lag = consumer_stats_->total_lag();
+  if (lag < 0) {
+    not_ready.push_back("consumer lag not known yet (first statistics pending)");
+  } else if (lag > config_.metrics_ready_max_lag) {
+    not_ready.push_back(absl::StrCat("lag ", lag, " records exceeds metrics.ready_max_lag ",
+                                     config_.metrics_ready_max_lag));
+  }
+  std::string reasons;
+  for (const std::string& r : not_ready) {
+    absl::StrAppend(&reasons, reasons.empty() ? "" : ",", "\"", r, "\"");
+  }
+  return {not_ready.empty(),
+          absl::StrCat(R"({"status":")", not_ready.empty() ? "ready" : "not ready",
+                       R"(","partitions_assigned":)", assigned, R"(,"lag":)", lag,
+                       R"(,"reasons":[)", reasons, "]}")};
+}
+
+absl::Status App::StartOpsServer() {
+  if (config_.metrics_listen.empty()) return absl::OkStatus();
+  VIGIL_ASSIGN_OR_RETURN(
+      ops_server_,
+      metrics::OpsServer::Start(config_.metrics_listen, metrics_->registry(),
+                                {[this] { return Liveness(); }, [this] { return Readiness(); }}));
+  spdlog::info("operations endpoint on port {}: /metrics /healthz /readyz", ops_server_->port());
+  return absl::OkStatus();
+}
+
+absl::Status App::LoadOpenWarnings() {
+  VIGIL_RETURN_IF_ERROR(pipeline_->ledger().ForEach(nullptr, [&](const v1::Warning& w) {
+    if (w.state() == v1::CLOSED) return;
+    const std::string grade(warnings::GradeRoman(w.grade()));
+    open_warnings_[w.warning_id()] = {grade, w.region().city_code()};
+    metrics_->open_warnings().Add({{"grade", grade}, {"city", w.region().city_code()}}).Increment();
+  }));
+  return absl::OkStatus();
+}
+
+void App::CountWarning(const v1::WarningEvent& event) {
+  const v1::Warning& w = event.warning();
+  const std::string grade(warnings::GradeRoman(w.grade()));
+  metrics_->WarningEvents(w.rule_id(), grade, v1::WarningEvent::Type_Name(event.type()))
+      .Increment();
+  auto& open = metrics_->open_warnings();
+  auto it = open_warnings_.find(w.warning_id());
+  if (it != open_warnings_.end()) {
+    open.Add({{"grade", it->second.first}, {"city", it->second.second}}).Decrement();
+    open_warnings_.erase(it);
+  }
+  if (w.state() != v1::CLOSED) {
+    open_warnings_[w.warning_id()] = {grade, w.region().city_code()};
+    open.Add({{"grade", grade}, {"city", w.region().city_code()}}).Increment();
+  }
+}
+
+void App::UpdateBatchMetrics(absl::Time busy_since, bool busy) {
+  const absl::Time committed = clock_->Now();
+  if (busy && busy_since != absl::InfiniteFuture()) {
+    metrics_->batch_seconds().Observe(absl::ToDoubleSeconds(committed - busy_since));
+  }
+  for (const absl::Time t : caused_by_input_) {
+    metrics_->event_to_warning_seconds().Observe(
+        std::max(0.0, absl::ToDoubleSeconds(committed - t)));
+  }
+  caused_by_input_.clear();
+  metrics_->timers_fired().Increment(
+      static_cast<double>(pipeline_->timers_fired() - timers_fired_reported_));
+  timers_fired_reported_ = pipeline_->timers_fired();
+  metrics_->timers_fired_late().Increment(
+      static_cast<double>(pipeline_->timers_fired_late() - timers_late_reported_));
+  timers_late_reported_ = pipeline_->timers_fired_late();
+  metrics_->outbox_in_flight().Set(static_cast<double>(publisher_->in_flight()));
+  metrics_->outbox_oldest_age_seconds().Set(
+      absl::ToDoubleSeconds(publisher_->oldest_in_flight_age()));
+  if (hub_ != nullptr) {
+    metrics_->alert_subscribers().Set(static_cast<double>(hub_->subscribers()));
+    metrics_->alert_streams_cut_off().Increment(
+        static_cast<double>(hub_->overflows() - cut_off_reported_));
+    cut_off_reported_ = hub_->overflows();
+  }
+  if (alert_server_ != nullptr) {
+    metrics_->alert_calls_denied().Increment(
+        static_cast<double>(alert_server_->refused_calls() - refused_reported_));
+    refused_reported_ = alert_server_->refused_calls();
+  }
+  metrics_->ready().Set(Readiness().ok ? 1 : 0);
+  if (committed >= next_figures_) UpdateFigures();
+}
+
+void App::UpdateFigures() {
+  next_figures_ = clock_->Now() + absl::Seconds(5);
+  const state::StateStore::Figures f = store_->GetFigures();
+  metrics_->rocksdb_live_sst_bytes().Set(static_cast<double>(f.live_sst_bytes));
+  metrics_->rocksdb_memtable_bytes().Set(static_cast<double>(f.memtable_bytes));
+  metrics_->rocksdb_block_cache_usage_bytes().Set(static_cast<double>(f.block_cache_bytes));
+  metrics_->rocksdb_compaction_pending().Set(f.compaction_pending ? 1 : 0);
+  metrics_->rocksdb_pending_compaction_bytes().Set(static_cast<double>(f.pending_compaction_bytes));
+  metrics_->rocksdb_write_stopped().Set(f.write_stopped ? 1 : 0);
+  if (f.stalls_stop >= stalls_stop_reported_) {
+    metrics_->RocksdbWriteStalls("stop").Increment(
+        static_cast<double>(f.stalls_stop - stalls_stop_reported_));
+    stalls_stop_reported_ = f.stalls_stop;
+  }
+  if (f.stalls_slowdown >= stalls_slowdown_reported_) {
+    metrics_->RocksdbWriteStalls("slowdown")
+        .Increment(static_cast<double>(f.stalls_slowdown - stalls_slowdown_reported_));
+    stalls_slowdown_reported_ = f.stalls_slowdown;
+  }
+  if (absl::StatusOr<uint64_t> pending = pipeline_->timers().Pending(nullptr); pending.ok()) {
+    metrics_->timers_pending().Set(static_cast<double>(*pending));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  metrics_->RulesLoaded("window").Set(static_cast<double>(progress_.rules_loaded));
+  metrics_->RulesLoaded("deadline").Set(static_cast<double>(progress_.deadline_rules_loaded));
 }
 
 }  // namespace vigil::vigild

@@ -17,7 +17,9 @@
 #include "processors/ingest/validator.h"
 #include "processors/ledger/pipeline.h"
 #include "processors/ledger/rule_bundle.h"
+#include "processors/metrics/kafka_stats.h"
 #include "processors/metrics/metrics.h"
+#include "processors/metrics/ops_server.h"
 #include "processors/reference/reference_store.h"
 #include "processors/rules/rule_set.h"
 #include "processors/sinks/alerts/hub.h"
@@ -124,6 +126,14 @@ class App {
   // (no fetch answered so far) are looked up on the broker (blocking, bounded).
   void ForgetCaughtUpSilentPartitions(bool ask_broker = false);
   void CommitToKafka(bool final = false);
+  // Operations: the health checks (any thread), per-batch and periodic metric updates.
+  metrics::Health Liveness() const;
+  metrics::Health Readiness() const;
+  absl::Status StartOpsServer();
+  absl::Status LoadOpenWarnings();
+  void CountWarning(const v1::WarningEvent& event);
+  void UpdateBatchMetrics(absl::Time busy_since, bool busy);
+  void UpdateFigures();
 
   Config config_;
   const Clock* clock_;
@@ -136,6 +146,14 @@ class App {
   std::map<std::string, InputSpec> inputs_;
   Rebalancer rebalancer_;
   CommitWatcher commit_watcher_;
+
+  // Operations: the metrics (kept always, served when metrics.listen is set)
+  // and the librdkafka statistics feeding them. Declared before the Kafka
+  // clients, so they outlive every callback.
+  std::unique_ptr<metrics::Metrics> metrics_;
+  std::unique_ptr<metrics::KafkaStats> consumer_stats_;
+  std::unique_ptr<metrics::KafkaStats> producer_stats_;
+  std::unique_ptr<metrics::KafkaStats> reference_stats_;
 
   // Engine-thread state.
   std::unique_ptr<state::StateStore> store_;
@@ -184,20 +202,32 @@ class App {
   std::vector<v1::WarningEvent> for_hub_;
   std::vector<std::pair<std::shared_ptr<CommandQueue::Pending>, v1::CommandResult>> answered_;
 
-  // Prometheus metrics (metrics.listen); updated on the engine thread.
-  std::unique_ptr<metrics::Metrics> metrics_;
-  // Per input topic: the ok / invalid / late counters (no lookup per event).
-  struct TopicCounters {
+  // Metric bookkeeping on the engine thread.
+  struct TopicCounters {  // per input topic, so no lookup by labels per event
     prometheus::Counter* ok = nullptr;
     prometheus::Counter* invalid = nullptr;
     prometheus::Counter* late = nullptr;
   };
   std::map<std::string, TopicCounters> topic_counters_;
+  // Open (not closed) warnings: id → (grade, city), for vigil_open_warnings.
+  std::map<std::string, std::pair<std::string, std::string>> open_warnings_;
+  // The Kafka timestamp of the record being processed (InfinitePast when the
+  // events come from timers or commands), and those of this batch's warning events.
+  absl::Time input_time_ = absl::InfinitePast();
+  std::vector<absl::Time> caused_by_input_;
+  absl::Time next_figures_ = absl::InfinitePast();
   uint64_t timers_fired_reported_ = 0, timers_late_reported_ = 0, cut_off_reported_ = 0;
+  uint64_t refused_reported_ = 0, stalls_stop_reported_ = 0, stalls_slowdown_reported_ = 0;
+  // Read by the health checks on the HTTP threads.
+  std::atomic<int64_t> last_turn_ms_{0};  // when the engine loop last turned (0: not running)
+  std::atomic<int> partitions_assigned_{0};
 
   // Shared with GetProgress() callers; guarded by mu_.
   mutable std::mutex mu_;
   Progress progress_;
+
+  // Last, so it stops first: its threads read the members above.
+  std::unique_ptr<metrics::OpsServer> ops_server_;
 };
 
 }  // namespace vigil::vigild

@@ -290,8 +290,12 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   }
   if (const YAML::Node a = root["alerts"]) VIGIL_TRY(ParseAlerts(p, a, &c.alerts));
   if (const YAML::Node m = root["metrics"]) {
-    VIGIL_TRY(p.OnlyKeys(m, "metrics", {"listen"}));
+    VIGIL_TRY(p.OnlyKeys(m, "metrics", {"listen", "ready_max_lag", "liveness_timeout"}));
     VIGIL_TRY(p.String(m["listen"], "metrics.listen", &c.metrics_listen));
+    VIGIL_TRY(p.Int(m["ready_max_lag"], "metrics.ready_max_lag", 0, 1000000000,
+                    &c.metrics_ready_max_lag));
+    VIGIL_TRY(p.Duration(m["liveness_timeout"], "metrics.liveness_timeout", absl::Seconds(5),
+                         &c.metrics_liveness_timeout));
   }
   return c;
 }

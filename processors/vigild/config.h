@@ -52,8 +52,13 @@ struct Config {
   // reference:
   std::string reference_file;  // proto3-JSON ReferenceRecord lines loaded at start ("" = none)
   InputTopic reference_topic{"vigil.reference.v1"};  // compacted; name "" = none
-  // metrics: Prometheus /metrics on this host:port ("" = off).
+  // metrics: the operations HTTP endpoint on this host:port ("" = off):
+  // /metrics (Prometheus), /healthz (liveness), /readyz (readiness).
   std::string metrics_listen;
+  // Ready only while the input lag (all assigned partitions) is at most this.
+  int metrics_ready_max_lag = 10000;
+  // Live only while the engine loop turned within this time.
+  absl::Duration metrics_liveness_timeout = absl::Minutes(2);
   // alerts: the gRPC AlertService for city units (listen "" = off).
   alerts::ServerConfig alerts;
   // Fault injection for crash tests, from $VIGIL_FAILPOINT (not the file):

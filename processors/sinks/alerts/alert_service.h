@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstddef>
 
 #include "absl/time/time.h"
@@ -51,6 +52,9 @@ class AlertServiceImpl final : public v1::AlertService::Service {
   grpc::Status ListWarnings(grpc::ServerContext* context, const v1::ListWarningsRequest* request,
                             v1::ListWarningsResponse* response) override;
 
+  // Calls refused so far (UNAUTHENTICATED or PERMISSION_DENIED).
+  uint64_t refused() const { return refused_.load(); }
+
  private:
   grpc::Status RunCommand(grpc::ServerContext* context, const char* method,
                           v1::WarningCommand command, v1::CommandResult* response);
@@ -60,6 +64,7 @@ class AlertServiceImpl final : public v1::AlertService::Service {
   const AccessPolicy* access_;
   const Clock* clock_;
   ServiceOptions options_;
+  std::atomic<uint64_t> refused_{0};
 };
 
 }  // namespace vigil::alerts

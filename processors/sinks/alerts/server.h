@@ -46,6 +46,8 @@ class Server {
 
   // The port actually bound.
   int port() const { return port_; }
+  // Calls refused so far (UNAUTHENTICATED or PERMISSION_DENIED).
+  uint64_t refused_calls() const { return service_->refused(); }
   // Ends open streams (UNAVAILABLE with their cursor) and stops; calls in
   // progress get `grace` to finish.
   void Shutdown(absl::Duration grace);
