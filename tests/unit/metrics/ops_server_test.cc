@@ -1,0 +1,89 @@
+#include "processors/metrics/ops_server.h"
+
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "processors/metrics/metrics.h"
+
+namespace vigil::metrics {
+namespace {
+
+struct Reply {
+  long code = 0;
+  std::string body;
+  std::string content_type;
+};
+
+size_t Append(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+Reply Get(int port, const std::string& path) {
+  Reply r;
+  CURL* curl = curl_easy_init();
+  const std::string url = absl::StrCat("http://127.0.0.1:", port, path);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+  if (curl_easy_perform(curl) == CURLE_OK) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.code);
+    char* type = nullptr;
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+    if (type != nullptr) r.content_type = type;
+  }
+  curl_easy_cleanup(curl);
+  return r;
+}
+
+TEST(OpsServerTest, ServesMetricsAndTheHealthChecks) {
+  Metrics m("test");
+  m.timers_fired().Increment(3);
+  std::atomic<bool> live{true}, ready{false};
+  auto server = OpsServer::Start(
+      "127.0.0.1:0", m.registry(),
+      {[&] {
+         return Health{live.load(), R"({"status":"live"})"};
+       },
+       [&] {
+         return Health{ready.load(), R"({"status":"not ready","reasons":["lag"]})"};
+       }});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->port();
+  ASSERT_GT(port, 0);
+
+  const Reply metrics = Get(port, "/metrics");
+  EXPECT_EQ(metrics.code, 200);
+  EXPECT_EQ(metrics.content_type.rfind("text/plain; version=0.0.4", 0), 0u) << metrics.content_type;
+  EXPECT_NE(metrics.body.find("vigil_timers_fired_total 3"), std::string::npos) << metrics.body;
+
+  EXPECT_EQ(Get(port, "/healthz").code, 200);
+  const Reply not_ready = Get(port, "/readyz");
+  EXPECT_EQ(not_ready.code, 503);
+  EXPECT_NE(not_ready.body.find(R"("reasons":["lag"])"), std::string::npos) << not_ready.body;
+  // The checks are asked on every request.
+  ready = true;
+  live = false;
+  EXPECT_EQ(Get(port, "/readyz").code, 200);
+  EXPECT_EQ(Get(port, "/healthz").code, 503);
+  EXPECT_EQ(Get(port, "/nothing-here").code, 404);
+}
+
+TEST(OpsServerTest, APortInUseIsAClearError) {
+  Metrics m("test");
+  auto first = OpsServer::Start("127.0.0.1:0", m.registry(),
+                                {[] { return Health{true}; }, [] { return Health{true}; }});
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = OpsServer::Start(absl::StrCat("127.0.0.1:", (*first)->port()), m.registry(),
+                                 {[] { return Health{true}; }, [] { return Health{true}; }});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("metrics.listen"), std::string::npos) << second.status();
+}
+
+}  // namespace
+}  // namespace vigil::metrics
