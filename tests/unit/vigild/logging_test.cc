@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -305,6 +306,24 @@ TEST(LoggingConfigTest, RejectsBadValuesWithPosition) {
                     "must be a non-empty string");
   ExpectConfigError(std::string(kMinimal) + "logging: json\n", 5, 10, "logging",
                     "must be a mapping");
+}
+
+// The commented-out logging section of deploy/vigil.example.yaml is valid once uncommented.
+TEST(LoggingConfigTest, ExampleSectionParses) {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/deploy/vigil.example.yaml");
+  ASSERT_TRUE(in) << "cannot read deploy/vigil.example.yaml";
+  std::string line, section;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line == "# logging:") inside = true;
+    if (inside && line.rfind("# ", 0) != 0) break;
+    if (inside) section += line.substr(2) + "\n";
+  }
+  ASSERT_FALSE(section.empty()) << "no \"# logging:\" section in deploy/vigil.example.yaml";
+  const absl::StatusOr<Config> c = ParseConfig(kMinimal + section, "vigil.example.yaml");
+  ASSERT_TRUE(c.ok()) << c.status() << "\n" << section;
+  EXPECT_EQ(c->log_format, "text");
+  EXPECT_EQ(c->log_level, "info");
 }
 
 }  // namespace
