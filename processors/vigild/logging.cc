@@ -56,10 +56,9 @@ void AppendTimestamp(spdlog::log_clock::time_point time, spdlog::memory_buf_t& d
 // (not \u-escaped: Chinese text stays readable); invalid bytes become U+FFFD
 // rather than invalid JSON or an exception.
 void AppendJsonString(std::string_view s, spdlog::memory_buf_t& dest) {
-  const std::string quoted = nlohmann::json(std::string(s))
-                                 .dump(
-                                     /*indent=*/-1, /*indent_char=*/' ', /*ensure_ascii=*/false,
-                                     nlohmann::json::error_handler_t::replace);
+  const nlohmann::json value = std::string(s);
+  const std::string quoted = value.dump(/*indent=*/-1, /*indent_char=*/' ', /*ensure_ascii=*/false,
+                                        nlohmann::json::error_handler_t::replace);
   Append(quoted, dest);
 }
 
