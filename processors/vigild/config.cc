@@ -2,12 +2,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "processors/vigild/logging.h"
 
 namespace vigil::vigild {
 namespace {
@@ -194,13 +196,29 @@ absl::Status ParseAlerts(Parser& p, const YAML::Node& a, alerts::ServerConfig* o
   return absl::OkStatus();
 }
 
+// logging: {format: text|json, level: trace|debug|info|warn|error}
+absl::Status ParseLogging(Parser& p, const YAML::Node& l, Config* out) {
+  VIGIL_TRY(p.OnlyKeys(l, "logging", {"format", "level"}));
+  VIGIL_TRY(p.String(l["format"], "logging.format", &out->log_format));
+  if (std::find(kLogFormats.begin(), kLogFormats.end(), out->log_format) == kLogFormats.end()) {
+    return p.Error(l["format"], "logging.format",
+                   absl::StrCat("must be one of: ", absl::StrJoin(kLogFormats, ", ")));
+  }
+  VIGIL_TRY(p.String(l["level"], "logging.level", &out->log_level));
+  if (std::find(kLogLevels.begin(), kLogLevels.end(), out->log_level) == kLogLevels.end()) {
+    return p.Error(l["level"], "logging.level",
+                   absl::StrCat("must be one of: ", absl::StrJoin(kLogLevels, ", ")));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   Parser p(name);
   Config c;
   if (!root || root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(name, ": empty file"));
-  VIGIL_TRY(p.OnlyKeys(
-      root, "config",
-      {"kafka", "topics", "state", "engine", "rules", "reference", "alerts", "metrics"}));
+  VIGIL_TRY(p.OnlyKeys(root, "config",
+                       {"kafka", "topics", "state", "logging", "engine", "rules", "reference",
+                        "alerts", "metrics"}));
 
   const YAML::Node kafka = root["kafka"];
   if (!kafka) return p.Error(root, "kafka", "missing; it needs at least kafka.brokers");
@@ -252,6 +270,8 @@ absl::StatusOr<Config> Parse(const YAML::Node& root, const std::string& name) {
   VIGIL_TRY(p.OnlyKeys(st, "state", {"path"}));
   if (!st["path"]) return p.Error(st, "state.path", "missing (a RocksDB directory)");
   VIGIL_TRY(p.String(st["path"], "state.path", &c.state_path));
+
+  if (const YAML::Node l = root["logging"]) VIGIL_TRY(ParseLogging(p, l, &c));
 
   if (const YAML::Node e = root["engine"]) {
     VIGIL_TRY(p.OnlyKeys(

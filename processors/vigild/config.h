@@ -39,6 +39,9 @@ struct Config {
   std::string warnings_json_topic;
   // state:
   std::string state_path;
+  // logging: (--log-format / --log-level override these when given)
+  std::string log_format = "text";  // one of kLogFormats (logging.h)
+  std::string log_level = "info";   // one of kLogLevels (logging.h)
   // engine:
   absl::Duration commit_interval = absl::Milliseconds(100);
   int max_batch_events = 10000;

@@ -7,11 +7,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "processors/common/clock.h"
 #include "processors/vigild/app.h"
 #include "processors/vigild/config.h"
 #include "processors/vigild/embedded_kafka.h"
+#include "processors/vigild/logging.h"
 
 namespace {
 
@@ -42,20 +45,37 @@ int main(int argc, char** argv) {
       "rule files (also reloaded when they change; a bad set is rejected, the old one stays)."};
   std::string config_path;
   bool embedded = false;
-  std::string log_level = "info";
+  std::string log_level;
+  std::string log_format;
   cli.add_option("-c,--config", config_path, "YAML config file (see deploy/vigil.example.yaml)")
       ->required();
   cli.add_flag("--embedded-kafka", embedded,
                "run librdkafka's in-process mock broker on 127.0.0.1 and use it instead of "
                "kafka.brokers (demo only; prints its address)");
-  cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  const std::vector<std::string> levels(vigil::vigild::kLogLevels.begin(),
+                                        vigil::vigild::kLogLevels.end());
+  const std::vector<std::string> formats(vigil::vigild::kLogFormats.begin(),
+                                         vigil::vigild::kLogFormats.end());
+  cli.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error (overrides logging.level; default info)")
+      ->check(CLI::IsMember(levels));
+  cli.add_option("--log-format", log_format,
+                 "text, or json: one JSON object per line on stderr (overrides logging.format; "
+                 "default text)")
+      ->check(CLI::IsMember(formats));
   CLI11_PARSE(cli, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
 
   absl::StatusOr<vigil::vigild::Config> config = vigil::vigild::LoadConfig(config_path);
   if (!config.ok()) {
     std::cerr << "vigild: invalid config: " << config.status().message() << "\n";
+    return 2;
+  }
+  // A flag given on the command line wins over the file.
+  if (!log_format.empty()) config->log_format = log_format;
+  if (!log_level.empty()) config->log_level = log_level;
+  if (absl::Status s = vigil::vigild::ConfigureLogging(config->log_format, config->log_level);
+      !s.ok()) {
+    std::cerr << "vigild: " << s.message() << "\n";
     return 2;
   }
   // Fault injection for the crash tests (tests/integration); never set in production.
