@@ -1,6 +1,7 @@
 #include "processors/metrics/metrics.h"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace vigil::metrics {
 namespace {
@@ -19,6 +20,9 @@ prometheus::Histogram::BucketBoundaries LatenessBuckets() {
 template <typename Builder>
 auto& Metrics::Build(Builder builder, const std::string& name, const std::string& help) {
   names_.push_back(name);
+  if constexpr (std::is_same_v<Builder, prometheus::detail::Builder<prometheus::Histogram>>) {
+    histograms_.push_back(name);
+  }
   return builder.Name(name).Help(help).Register(*registry_);
 }
 

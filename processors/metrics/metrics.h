@@ -29,6 +29,8 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
   // The names of every registered family, sorted.
   std::vector<std::string> FamilyNames() const;
+  // The histogram families among them (served as <name>_bucket, _sum, _count).
+  std::vector<std::string> HistogramNames() const { return histograms_; }
 
   // --- ingest
   // Input records by topic and outcome: ok | invalid | late.
@@ -88,6 +90,7 @@ class Metrics {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::vector<std::string> names_;
+  std::vector<std::string> histograms_;
   prometheus::Family<prometheus::Counter>* consumed_;
   prometheus::Family<prometheus::Gauge>* consumer_lag_;
   prometheus::Gauge* partitions_assigned_;
