@@ -40,7 +40,9 @@ App::App(Config config, const Clock* clock)
       clock_(clock),
       rebalancer_(this),
       commit_watcher_(this),
-      watermark_(config_.idle_timeout) {
+      watermark_(config_.idle_timeout),
+      rejections_(/*burst=*/20, absl::Seconds(10),
+                  [](const std::string& line) { spdlog::warn("{}", line); }) {
   validation_.max_future_skew = config_.max_future_skew;
   inputs_[config_.tickets.name] = {ingest::InputKind::kTickets, config_.tickets.format};
   inputs_[config_.outages.name] = {ingest::InputKind::kOutages, config_.outages.format};
@@ -277,6 +279,11 @@ void App::DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
   const uint64_t seq = batch.AppendOutbox(r);
   outbox->emplace_back(seq, std::move(r));
   ++new_rejected_;
+  rejections_.Reject(clock_->Now(), ingest::ReasonCode(why.reason), [&] {
+    return absl::StrCat("rejected ", msg.topic_name(), "[", msg.partition(), "]@", msg.offset(),
+                        ": ", std::string(ingest::ReasonCode(why.reason)), ": ", why.detail,
+                        " (sent to the dead-letter topic ", config_.dead_letter_topic, ")");
+  });
 }
 
 void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore::Batch& batch,
@@ -369,9 +376,11 @@ v1::CommandResult App::ApplyCommand(
     ++new_commands_ok_;
   } else {
     ++new_commands_rejected_;
-    spdlog::warn("command {} ({} on {} by {}) rejected: {}", command.command_id(),
-                 v1::WarningCommand::Action_Name(command.action()), command.warning_id(),
-                 command.actor(), result.reason());
+    rejections_.Reject(clock_->Now(), "COMMAND_REJECTED", [&] {
+      return absl::StrCat(
+          "command ", command.command_id(), " (", v1::WarningCommand::Action_Name(command.action()),
+          " on ", command.warning_id(), " by ", command.actor(), ") rejected: ", result.reason());
+    });
   }
   internal::OutboxRecord r;
   r.set_topic(config_.command_results_topic);
@@ -591,6 +600,7 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
     }
     VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
     CommitToKafka();
+    rejections_.Flush(clock_->Now());
     std::lock_guard<std::mutex> lock(mu_);
     progress_.events_ok += std::exchange(new_ok_, 0);
     progress_.events_rejected += std::exchange(new_rejected_, 0);

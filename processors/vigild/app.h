@@ -28,6 +28,7 @@
 #include "processors/state/state_store.h"
 #include "processors/vigild/alert_backend.h"
 #include "processors/vigild/config.h"
+#include "processors/vigild/rejection_log.h"
 
 namespace vigil::vigild {
 
@@ -187,6 +188,8 @@ class App {
   std::map<TopicPartition, Offset> published_offsets_;
   bool kafka_commit_due_ = false;
   absl::Time next_kafka_commit_ = absl::InfinitePast();
+  // Rejected records and commands: logged one by one, a burst at most, then summarised.
+  RejectionLog rejections_;
   v1::Envelope event_;  // reused for every record: its fields keep their memory
   // Counted per event here and added to progress_ once per batch, so the hot
   // path takes no lock.
