@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
 
   vigil::SystemClock clock;
   const std::string tickets_topic = config->tickets.name;
+  const std::string metrics_listen = config->metrics_listen;
   const std::string outages_topic_name = config->outages.name;
   const std::string repeat_calls_topic_name = config->repeat_calls.name;
   const std::string warnings_topic = config->warnings_topic;
@@ -220,7 +221,13 @@ int main(int argc, char** argv) {
       if (!follow) break;
       std::cout << "== --follow: still running. Produce more with e.g.\n"
                 << "   kcat -b " << (*kafka)->bootstrap() << " -P -t " << tickets_topic
-                << " -k 370100 <file>\n   Ctrl-C to stop.\n";
+                << " -k 370100 <file>\n";
+      if (!metrics_listen.empty()) {
+        std::cout << "   Metrics: curl -s http://" << metrics_listen
+                  << "/metrics | grep ^vigil_   (health: /healthz, /readyz; Prometheus: "
+                     "README.md, Operations)\n";
+      }
+      std::cout << "   Ctrl-C to stop.\n";
     }
     if (!done && std::chrono::steady_clock::now() > give_up) {
       stop.store(true);
