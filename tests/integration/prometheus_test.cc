@@ -168,8 +168,9 @@ class PrometheusScrapesVigild : public ::testing::Test {
 
   std::string WriteVigildConfig() {
     const std::string path = (dir_ / "vigild.yaml").string();
-    std::ofstream(path) << "kafka:\n  brokers: " << bootstrap_ << "\n  group_id: "
-                        << UniqueName("pm") << "\n  properties: {session.timeout.ms: 6000}\n"
+    std::ofstream(path) << "kafka:\n  brokers: " << bootstrap_
+                        << "\n  group_id: " << UniqueName("pm")
+                        << "\n  properties: {session.timeout.ms: 6000}\n"
                         << "topics:\n  tickets: " << tickets_ << "\n  outages: " << outages_
                         << "\n  repeat_calls: " << calls_ << "\n  warnings: " << warnings_
                         << "\n  dead_letter: " << dead_ << "\n"
@@ -195,9 +196,8 @@ class PrometheusScrapesVigild : public ::testing::Test {
                               absl::StrCat("127.0.0.1:", vigild_port));
     yaml = std::regex_replace(yaml, std::regex("(scrape|evaluation)_interval: 15s"),
                               "$1_interval: 1s");
-    yaml = std::regex_replace(
-        yaml, std::regex("- vigil-alerts.yml"),
-        "- " + (sample.parent_path() / "vigil-alerts.yml").string());
+    yaml = std::regex_replace(yaml, std::regex("- vigil-alerts.yml"),
+                              "- " + (sample.parent_path() / "vigil-alerts.yml").string());
     const std::string path = (dir_ / "prometheus.yml").string();
     std::ofstream(path) << yaml;
     return path;
@@ -232,9 +232,9 @@ class PrometheusScrapesVigild : public ::testing::Test {
 
   void Produce(TestProducer& producer, int from, int count) {
     for (int i = from; i < from + count; ++i) {
-      producer.Send(tickets_, "370100",
-                    Complaint(absl::StrCat("c", i), i % 600, absl::StrCat("A", i % 7))
-                        .SerializeAsString());
+      producer.Send(
+          tickets_, "370100",
+          Complaint(absl::StrCat("c", i), i % 600, absl::StrCat("A", i % 7)).SerializeAsString());
     }
     producer.Flush();
   }
@@ -285,18 +285,17 @@ TEST_F(PrometheusScrapesVigild, KeySeriesReachPrometheusUnderLoad) {
   EXPECT_GE(AwaitQuery(R"(sum(vigil_warning_events_total{rule="R13",type="RAISED"}))",
                        [](double v) { return v >= 7; }),
             7);  // one per area A0..A6
-  EXPECT_GE(AwaitQuery(R"(sum(vigil_open_warnings{city="370100"}))",
-                       [](double v) { return v >= 7; }),
-            7);
+  EXPECT_GE(
+      AwaitQuery(R"(sum(vigil_open_warnings{city="370100"}))", [](double v) { return v >= 7; }), 7);
   // Lag per partition of the tickets topic, caught up.
-  EXPECT_EQ(AwaitQuery(absl::StrCat(R"(count(vigil_consumer_lag_records{topic=")", tickets_,
-                                    R"("}))"),
-                       [](double v) { return v == kPartitions; }),
-            kPartitions);
-  EXPECT_EQ(AwaitQuery(absl::StrCat(R"(sum(vigil_consumer_lag_records{topic=")", tickets_,
-                                    R"("}))"),
-                       [](double v) { return v == 0; }),
-            0);
+  EXPECT_EQ(
+      AwaitQuery(absl::StrCat(R"(count(vigil_consumer_lag_records{topic=")", tickets_, R"("}))"),
+                 [](double v) { return v == kPartitions; }),
+      kPartitions);
+  EXPECT_EQ(
+      AwaitQuery(absl::StrCat(R"(sum(vigil_consumer_lag_records{topic=")", tickets_, R"("}))"),
+                 [](double v) { return v == 0; }),
+      0);
   // Latency histograms have observations.
   EXPECT_GT(AwaitQuery("vigil_event_to_warning_seconds_count", [](double v) { return v > 0; }), 0);
   EXPECT_GT(AwaitQuery("vigil_batch_duration_seconds_count", [](double v) { return v > 0; }), 0);

@@ -59,9 +59,9 @@ int main(int argc, char** argv) {
   if (!config.ok()) return Fail(std::string(config.status().message()));
   auto kafka = vigil::vigild::EmbeddedKafka::Start();
   if (!kafka.ok()) return Fail(std::string(kafka.status().message()));
-  for (const std::string& t : {config->tickets.name, config->outages.name,
-                               config->repeat_calls.name, config->warnings_topic,
-                               config->dead_letter_topic}) {
+  for (const std::string& t :
+       {config->tickets.name, config->outages.name, config->repeat_calls.name,
+        config->warnings_topic, config->dead_letter_topic}) {
     if (auto s = (*kafka)->CreateTopic(t, 3); !s.ok()) return Fail(std::string(s.message()));
   }
   config->brokers = (*kafka)->bootstrap();
@@ -132,13 +132,15 @@ int main(int argc, char** argv) {
   no_region.set_event_id("evt-no-region");
   no_region.clear_region();
   produce(topic_of(no_region), "370100", no_region.SerializeAsString());
-  if (producer->flush(30000) != RdKafka::ERR_NO_ERROR) return Fail("producing the stream timed out");
+  if (producer->flush(30000) != RdKafka::ERR_NO_ERROR)
+    return Fail("producing the stream timed out");
   std::cout << "== produced " << events.size() + 2 << " records: " << per_topic[tickets_topic]
             << " tickets, " << per_topic[outages_topic] << " outage events, "
             << per_topic[repeat_calls_topic] << " repeat calls (simulated thunderstorm over city "
             << "370100, " << vigil::sim::FormatLocal(*opts.start) << " + 12 h) and 2 malformed\n   "
-            << generated->summary.notes << "; ground truth: "
-            << generated->summary.labels["complaint_cluster"] << " complaint clusters (R13)\n\n";
+            << generated->summary.notes
+            << "; ground truth: " << generated->summary.labels["complaint_cluster"]
+            << " complaint clusters (R13)\n\n";
 
   // Input end offsets: the engine is done when it has committed up to them.
   std::map<std::pair<std::string, int32_t>, int64_t> input_end;
@@ -178,8 +180,9 @@ int main(int argc, char** argv) {
     } else {
       ++dead;
       std::cout << "DEAD-LETTER " << HeaderValue(m, "vigil-reason") << ": "
-                << HeaderValue(m, "vigil-detail") << " (from " << HeaderValue(m, "vigil-source-topic")
-                << "[" << HeaderValue(m, "vigil-source-partition") << "]@"
+                << HeaderValue(m, "vigil-detail") << " (from "
+                << HeaderValue(m, "vigil-source-topic") << "["
+                << HeaderValue(m, "vigil-source-partition") << "]@"
                 << HeaderValue(m, "vigil-source-offset") << ")\n";
     }
   };
