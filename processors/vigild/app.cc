@@ -42,6 +42,8 @@ App::App(Config config, const Clock* clock)
       commit_watcher_(this),
       watermark_(config_.idle_timeout),
       rejections_(/*burst=*/20, absl::Seconds(10),
+                  "; every rejected record is on the dead-letter topic with its reason, every "
+                  "rejected command on the command-results topic",
                   [](const std::string& line) { spdlog::warn("{}", line); }) {
   validation_.max_future_skew = config_.max_future_skew;
   inputs_[config_.tickets.name] = {ingest::InputKind::kTickets, config_.tickets.format};
@@ -958,6 +960,7 @@ void App::UpdateBatchMetrics(absl::Time busy_since, bool busy) {
     metrics_->alert_calls_denied().Increment(
         static_cast<double>(alert_server_->refused_calls() - refused_reported_));
     refused_reported_ = alert_server_->refused_calls();
+    alert_server_->FlushLog();
   }
   metrics_->ready().Set(Readiness().ok ? 1 : 0);
   if (committed >= next_figures_) UpdateFigures();

@@ -28,7 +28,7 @@
 #include "processors/state/state_store.h"
 #include "processors/vigild/alert_backend.h"
 #include "processors/vigild/config.h"
-#include "processors/vigild/rejection_log.h"
+#include "processors/common/rejection_log.h"
 
 namespace vigil::vigild {
 

@@ -23,23 +23,6 @@ constexpr size_t kMaxFeedbackChars = 4000;
 constexpr uint32_t kDefaultPageSize = 50;
 constexpr uint32_t kMaxPageSize = 500;
 
-grpc::Status Unauthenticated(std::atomic<uint64_t>& refused, const grpc::ServerContext& context,
-                             const char* method) {
-  refused.fetch_add(1);
-  spdlog::warn("alerts: {} from {} refused: no valid credential", method, context.peer());
-  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                      "no valid credential: send \"authorization: Bearer <token>\" or a client "
-                      "certificate issued to your unit");
-}
-
-grpc::Status Denied(std::atomic<uint64_t>& refused, const grpc::ServerContext& context,
-                    const Unit& unit, const char* method, const std::string& what) {
-  refused.fetch_add(1);
-  spdlog::warn("alerts: {} by unit {} ({}) denied: {}", method, unit.name, context.peer(), what);
-  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      absl::StrCat(what, " is outside the regions of unit ", unit.name));
-}
-
 grpc::Status Internal(const char* method, const absl::Status& s) {
   spdlog::error("alerts: {} failed: {}", method, s.ToString());
   return grpc::Status(grpc::StatusCode::INTERNAL, std::string(s.message()));
@@ -77,15 +60,56 @@ struct StreamGuard {
 
 AlertServiceImpl::AlertServiceImpl(Backend* backend, Hub* hub, const AccessPolicy* access,
                                    const Clock* clock, ServiceOptions options)
-    : backend_(backend), hub_(hub), access_(access), clock_(clock), options_(options) {}
+    : backend_(backend),
+      hub_(hub),
+      access_(access),
+      clock_(clock),
+      options_(options),
+      refusals_log_(/*burst=*/20, absl::Seconds(10),
+                    "; vigil_alert_calls_denied_total counts them all",
+                    [](const std::string& line) { spdlog::warn("{}", line); }) {}
+
+grpc::Status AlertServiceImpl::Unauthenticated(const grpc::ServerContext& context,
+                                               const char* method) {
+  refused_.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    refusals_log_.Reject(clock_->Now(), "UNAUTHENTICATED", [&] {
+      return absl::StrCat("alerts: ", method, " from ", context.peer(),
+                          " refused: no valid credential");
+    });
+  }
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      "no valid credential: send \"authorization: Bearer <token>\" or a client "
+                      "certificate issued to your unit");
+}
+
+grpc::Status AlertServiceImpl::Denied(const grpc::ServerContext& context, const Unit& unit,
+                                      const char* method, const std::string& what) {
+  refused_.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    refusals_log_.Reject(clock_->Now(), "PERMISSION_DENIED", [&] {
+      return absl::StrCat("alerts: ", method, " by unit ", unit.name, " (", context.peer(),
+                          ") denied: ", what);
+    });
+  }
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      absl::StrCat(what, " is outside the regions of unit ", unit.name));
+}
+
+void AlertServiceImpl::FlushLog() {
+  std::lock_guard<std::mutex> lock(log_mu_);
+  refusals_log_.Flush(clock_->Now());
+}
 
 grpc::Status AlertServiceImpl::Subscribe(grpc::ServerContext* context,
                                          const v1::SubscribeRequest* request,
                                          grpc::ServerWriter<v1::SubscribeResponse>* writer) {
   const Unit* unit = access_->Authenticate(*context);
-  if (unit == nullptr) return Unauthenticated(refused_, *context, "Subscribe");
+  if (unit == nullptr) return Unauthenticated(*context, "Subscribe");
   if (!AccessPolicy::Overlaps(*unit, request->region_prefix())) {
-    return Denied(refused_, *context, *unit, "Subscribe",
+    return Denied(*context, *unit, "Subscribe",
                   absl::StrCat("region prefix \"", request->region_prefix(), "\""));
   }
   // Registered before the ledger is read: whatever commits from now on is in
@@ -180,7 +204,7 @@ grpc::Status AlertServiceImpl::Subscribe(grpc::ServerContext* context,
 grpc::Status AlertServiceImpl::RunCommand(grpc::ServerContext* context, const char* method,
                                           v1::WarningCommand command, v1::CommandResult* response) {
   const Unit* unit = access_->Authenticate(*context);
-  if (unit == nullptr) return Unauthenticated(refused_, *context, method);
+  if (unit == nullptr) return Unauthenticated(*context, method);
   if (command.command_id().empty() || command.command_id().size() > kMaxIdLength) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "command_id: 1–128 characters, chosen by the client (repeat it to retry)");
@@ -197,7 +221,7 @@ grpc::Status AlertServiceImpl::RunCommand(grpc::ServerContext* context, const ch
   if (w->has_value()) {
     std::optional<std::string> region = AccessPolicy::ActingRegion(*unit, (*w)->region_key());
     if (!region) {
-      return Denied(refused_, *context, *unit, method,
+      return Denied(*context, *unit, method,
                     absl::StrCat("warning ", command.warning_id(), " (", (*w)->region_key(), ")"));
     }
     command.set_actor_region(*region);
@@ -253,7 +277,7 @@ grpc::Status AlertServiceImpl::GetWarning(grpc::ServerContext* context,
                                           const v1::GetWarningRequest* request,
                                           v1::Warning* response) {
   const Unit* unit = access_->Authenticate(*context);
-  if (unit == nullptr) return Unauthenticated(refused_, *context, "GetWarning");
+  if (unit == nullptr) return Unauthenticated(*context, "GetWarning");
   absl::StatusOr<std::optional<v1::Warning>> w = backend_->GetWarning(request->warning_id());
   if (!w.ok()) return Internal("GetWarning", w.status());
   if (!w->has_value()) {
@@ -261,7 +285,7 @@ grpc::Status AlertServiceImpl::GetWarning(grpc::ServerContext* context,
                         absl::StrCat("no warning ", request->warning_id()));
   }
   if (!AccessPolicy::Sees(*unit, (*w)->region_key())) {
-    return Denied(refused_, *context, *unit, "GetWarning",
+    return Denied(*context, *unit, "GetWarning",
                   absl::StrCat("warning ", request->warning_id(), " (", (*w)->region_key(), ")"));
   }
   *response = **std::move(w);
@@ -272,11 +296,10 @@ grpc::Status AlertServiceImpl::ListWarnings(grpc::ServerContext* context,
                                             const v1::ListWarningsRequest* request,
                                             v1::ListWarningsResponse* response) {
   const Unit* unit = access_->Authenticate(*context);
-  if (unit == nullptr) return Unauthenticated(refused_, *context, "ListWarnings");
+  if (unit == nullptr) return Unauthenticated(*context, "ListWarnings");
   const std::string& wanted = request->region_prefix();
   if (!AccessPolicy::Overlaps(*unit, wanted)) {
-    return Denied(refused_, *context, *unit, "ListWarnings",
-                  absl::StrCat("region prefix \"", wanted, "\""));
+    return Denied(*context, *unit, "ListWarnings", absl::StrCat("region prefix \"", wanted, "\""));
   }
   if (request->page_size() > kMaxPageSize) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size: 1–500 (0 = 50)");

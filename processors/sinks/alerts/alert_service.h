@@ -4,9 +4,12 @@
 
 #include <atomic>
 #include <cstddef>
+#include <mutex>
+#include <string>
 
 #include "absl/time/time.h"
 #include "processors/common/clock.h"
+#include "processors/common/rejection_log.h"
 #include "processors/sinks/alerts/access.h"
 #include "processors/sinks/alerts/backend.h"
 #include "processors/sinks/alerts/hub.h"
@@ -54,8 +57,15 @@ class AlertServiceImpl final : public v1::AlertService::Service {
 
   // Calls refused so far (UNAUTHENTICATED or PERMISSION_DENIED).
   uint64_t refused() const { return refused_.load(); }
+  // Logs the summary of refused calls not logged one by one, once their period is over.
+  void FlushLog();
 
  private:
+  // Count, log (one line per refusal up to a burst, then a summary) and answer a refusal.
+  grpc::Status Unauthenticated(const grpc::ServerContext& context, const char* method);
+  grpc::Status Denied(const grpc::ServerContext& context, const Unit& unit, const char* method,
+                      const std::string& what);
+
   grpc::Status RunCommand(grpc::ServerContext* context, const char* method,
                           v1::WarningCommand command, v1::CommandResult* response);
 
@@ -65,6 +75,8 @@ class AlertServiceImpl final : public v1::AlertService::Service {
   const Clock* clock_;
   ServiceOptions options_;
   std::atomic<uint64_t> refused_{0};
+  std::mutex log_mu_;  // guards refusals_log_ (server threads)
+  RejectionLog refusals_log_;
 };
 
 }  // namespace vigil::alerts

@@ -48,6 +48,8 @@ class Server {
   int port() const { return port_; }
   // Calls refused so far (UNAUTHENTICATED or PERMISSION_DENIED).
   uint64_t refused_calls() const { return service_->refused(); }
+  // Logs the summary of refused calls not logged one by one (call periodically).
+  void FlushLog() { service_->FlushLog(); }
   // Ends open streams (UNAVAILABLE with their cursor) and stops; calls in
   // progress get `grace` to finish.
   void Shutdown(absl::Duration grace);

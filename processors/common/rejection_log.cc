@@ -1,13 +1,13 @@
-#include "processors/vigild/rejection_log.h"
+#include "processors/common/rejection_log.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
-namespace vigil::vigild {
+namespace vigil {
 
-RejectionLog::RejectionLog(size_t burst, absl::Duration period, Sink sink)
-    : burst_(burst), period_(period), sink_(std::move(sink)) {}
+RejectionLog::RejectionLog(size_t burst, absl::Duration period, std::string more, Sink sink)
+    : burst_(burst), period_(period), more_(std::move(more)), sink_(std::move(sink)) {}
 
 void RejectionLog::Reject(absl::Time now, std::string_view reason,
                           const std::function<std::string()>& line) {
@@ -35,10 +35,8 @@ void RejectionLog::Flush(absl::Time now) {
     absl::StrAppend(&by_reason, by_reason.empty() ? "" : ", ", reason, " ", n);
   }
   sink_(absl::StrCat(total, " more rejections in the last ", absl::FormatDuration(period_),
-                     " not logged one by one (", by_reason,
-                     "); every rejected record is on the dead-letter topic with its reason, "
-                     "every rejected command on the command-results topic"));
+                     " not logged one by one (", by_reason, ")", more_));
   suppressed_.clear();
 }
 
-}  // namespace vigil::vigild
+}  // namespace vigil

@@ -8,17 +8,19 @@
 
 #include "absl/time/time.h"
 
-namespace vigil::vigild {
+namespace vigil {
 
-// Logs every rejected input (dead-lettered record, refused command) once, with
-// its reason, without letting a broken producer flood the log: up to `burst`
-// lines per `period`; past that, rejections are counted by reason and one
-// summary line reports them when the period ends. Engine thread only; time is
-// passed in.
+// Logs every rejected input (dead-lettered record, refused command, denied
+// call) once, with its reason, without letting a broken producer or client
+// flood the log: up to `burst` lines per `period`; past that, rejections are
+// counted by reason and one summary line reports them when the period ends
+// (at the next Reject or Flush). Time is passed in. Not thread-safe: callers
+// on several threads hold a lock.
 class RejectionLog {
  public:
   using Sink = std::function<void(const std::string& line)>;
-  RejectionLog(size_t burst, absl::Duration period, Sink sink);
+  // `more` ends the summary line: where the unlogged rejections can be seen.
+  RejectionLog(size_t burst, absl::Duration period, std::string more, Sink sink);
 
   // One rejection. `line` is built only when it is logged.
   void Reject(absl::Time now, std::string_view reason, const std::function<std::string()>& line);
@@ -28,10 +30,11 @@ class RejectionLog {
  private:
   size_t burst_;
   absl::Duration period_;
+  std::string more_;
   Sink sink_;
   absl::Time period_start_ = absl::InfinitePast();
   size_t logged_ = 0;
   std::map<std::string, size_t, std::less<>> suppressed_;  // reason → count
 };
 
-}  // namespace vigil::vigild
+}  // namespace vigil

@@ -1,4 +1,4 @@
-#include "processors/vigild/rejection_log.h"
+#include "processors/common/rejection_log.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace vigil::vigild {
+namespace vigil {
 namespace {
 
 using ::testing::ElementsAre;
@@ -14,7 +14,7 @@ using ::testing::HasSubstr;
 
 TEST(RejectionLogTest, EachRejectionIsLoggedOnceUpToTheBurstThenSummarised) {
   std::vector<std::string> lines;
-  RejectionLog log(/*burst=*/2, absl::Seconds(10),
+  RejectionLog log(/*burst=*/2, absl::Seconds(10), "; see the metrics",
                    [&](const std::string& l) { lines.push_back(l); });
   const absl::Time t0 = absl::FromUnixSeconds(1000);
   int built = 0;
@@ -31,7 +31,7 @@ TEST(RejectionLogTest, EachRejectionIsLoggedOnceUpToTheBurstThenSummarised) {
   log.Flush(t0 + absl::Seconds(10));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_THAT(lines[2], HasSubstr("3 more rejections in the last 10s"));
-  EXPECT_THAT(lines[2], HasSubstr("INVALID_REGION 2, LATE 1"));
+  EXPECT_THAT(lines[2], HasSubstr("(INVALID_REGION 2, LATE 1); see the metrics"));
   log.Flush(t0 + absl::Seconds(30));  // said once
   EXPECT_EQ(lines.size(), 3u);
   // A new period logs one by one again.
@@ -41,7 +41,7 @@ TEST(RejectionLogTest, EachRejectionIsLoggedOnceUpToTheBurstThenSummarised) {
 
 TEST(RejectionLogTest, ARejectionInANewPeriodFirstReportsTheOldOne) {
   std::vector<std::string> lines;
-  RejectionLog log(/*burst=*/1, absl::Seconds(10),
+  RejectionLog log(/*burst=*/1, absl::Seconds(10), "; see the metrics",
                    [&](const std::string& l) { lines.push_back(l); });
   const absl::Time t0 = absl::FromUnixSeconds(1000);
   log.Reject(t0, "A", [] { return std::string("first"); });
@@ -54,4 +54,4 @@ TEST(RejectionLogTest, ARejectionInANewPeriodFirstReportsTheOldOne) {
 }
 
 }  // namespace
-}  // namespace vigil::vigild
+}  // namespace vigil
