@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "processors/deadlines/yaml_reader.h"
+#include "processors/warnings/warning_format.h"
 
 namespace vigil::deadlines {
 namespace {
@@ -30,20 +31,7 @@ using internal::YamlReader;
 
 constexpr char kPlaceholders[] = "{subject} {deadline} {remaining} {overdue_by} {grade}";
 
-std::string GradeName(v1::Grade g) {
-  switch (g) {
-    case v1::GRADE_IV:
-      return "IV";
-    case v1::GRADE_III:
-      return "III";
-    case v1::GRADE_II:
-      return "II";
-    case v1::GRADE_I:
-      return "I";
-    default:
-      return "?";
-  }
-}
+std::string GradeName(v1::Grade g) { return std::string(warnings::GradeRoman(g)); }
 
 bool IsRuleId(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {

@@ -199,14 +199,14 @@ absl::Status App::Init() {
   if (sub != RdKafka::ERR_NO_ERROR) {
     return absl::UnavailableError(absl::StrCat("subscribing: ", RdKafka::err2str(sub)));
   }
-  for (const std::string& topic : {config_.tickets.name, config_.outages.name,
-                                   config_.repeat_calls.name, config_.commands.name}) {
-    if (topic.empty()) continue;
+  const auto counters = [&](const std::string& topic) -> TopicCounters {
     auto& consumed = metrics_->consumed();
-    topic_counters_[topic] = {&consumed.Add({{"topic", topic}, {"outcome", "ok"}}),
-                              &consumed.Add({{"topic", topic}, {"outcome", "invalid"}}),
-                              &consumed.Add({{"topic", topic}, {"outcome", "late"}})};
-  }
+    return {&consumed.Add({{"topic", topic}, {"outcome", "ok"}}),
+            &consumed.Add({{"topic", topic}, {"outcome", "invalid"}}),
+            &consumed.Add({{"topic", topic}, {"outcome", "late"}})};
+  };
+  for (auto& [topic, input] : inputs_) input.counted = counters(topic);
+  if (!config_.commands.name.empty()) commands_counted_ = counters(config_.commands.name);
   UpdateFigures();
   VIGIL_RETURN_IF_ERROR(StartOpsServer());
   return StartAlertService();
@@ -263,11 +263,9 @@ void App::CommitWatcher::offset_commit_cb(RdKafka::ErrorCode err,
 }
 
 void App::DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
-                     state::StateStore::Batch& batch,
+                     const TopicCounters& counted, state::StateStore::Batch& batch,
                      std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox) {
-  if (auto it = topic_counters_.find(msg.topic_name()); it != topic_counters_.end()) {
-    (why.reason == ingest::RejectReason::kLate ? it->second.late : it->second.invalid)->Increment();
-  }
+  (why.reason == ingest::RejectReason::kLate ? counted.late : counted.invalid)->Increment();
   internal::OutboxRecord r;
   r.set_topic(config_.dead_letter_topic);
   if (msg.key_pointer()) r.set_key(*msg.key());
@@ -303,7 +301,7 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
   std::optional<ingest::Rejection> why = ingest::Decode(bytes, input.format, &event);
   if (!why) why = ingest::Validate(event, input.kind, now, validation_);
   if (why) {
-    DeadLetter(msg, *why, batch, outbox);
+    DeadLetter(msg, *why, input.counted, batch, outbox);
     return;
   }
   const absl::Time event_time = ingest::ToTime(event.event_time());
@@ -328,12 +326,11 @@ void App::Process(const RdKafka::Message& msg, absl::Time now, state::StateStore
   input_time_ = absl::InfinitePast();
   if (out.rejection) {
     if (out.rejection->reason == ingest::RejectReason::kLate) ++new_late_;
-    DeadLetter(msg, *out.rejection, batch, outbox);
+    DeadLetter(msg, *out.rejection, input.counted, batch, outbox);
     return;
   }
   ++new_ok_;
-  if (auto it = topic_counters_.find(topic); it != topic_counters_.end())
-    it->second.ok->Increment();
+  input.counted.ok->Increment();
 }
 
 void App::ProcessCommand(const RdKafka::Message& msg, absl::Time now,
@@ -351,10 +348,11 @@ void App::ProcessCommand(const RdKafka::Message& msg, absl::Time now,
     decoded = command.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
   }
   if (!decoded) {
-    DeadLetter(msg, {ingest::RejectReason::kDecodeFailed, "not a vigil.v1.WarningCommand"}, batch,
-               outbox);
+    DeadLetter(msg, {ingest::RejectReason::kDecodeFailed, "not a vigil.v1.WarningCommand"},
+               commands_counted_, batch, outbox);
     return;
   }
+  commands_counted_.ok->Increment();
   // The command acts at the time it was issued (deterministic on replay of
   // the topic), never before the engine's present.
   absl::Time at = watermark_.Current(now);
@@ -598,7 +596,7 @@ absl::Status App::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) 
       const absl::Status committed = CommitBatch(batch, &outbox);
       AfterCommit(committed);
       VIGIL_RETURN_IF_ERROR(committed);
-      UpdateBatchMetrics(busy_since, busy_since != absl::InfiniteFuture() || n > 0);
+      UpdateBatchMetrics(busy_since);
     }
     VIGIL_RETURN_IF_ERROR(publisher_->Poll(0));
     CommitToKafka();
@@ -861,6 +859,16 @@ App::Progress App::GetProgress() const {
   return progress_;
 }
 
+namespace {
+
+// Adds to `counter` how much `total` grew since the last call (`reported` keeps it).
+void AddGrowth(prometheus::Counter& counter, uint64_t total, uint64_t* reported) {
+  if (total > *reported) counter.Increment(static_cast<double>(total - *reported));
+  *reported = total;
+}
+
+}  // namespace
+
 metrics::Health App::Liveness() const {
   const int64_t last = last_turn_ms_.load();
   if (last == 0) return {true, R"({"status":"starting"})"};
@@ -871,7 +879,7 @@ metrics::Health App::Liveness() const {
                        absl::StrFormat("%.3f", absl::ToDoubleSeconds(since)), "}")};
 }
 
-metrics::Health App::Readiness() const {
+std::vector<std::string> App::NotReadyReasons() const {
   // Rules are loaded and RocksDB is open once the server runs (Init did both).
   std::vector<std::string> not_ready;
   if (last_turn_ms_.load() == 0) not_ready.push_back("the engine loop has not started");
@@ -884,14 +892,19 @@ metrics::Health App::Readiness() const {
     not_ready.push_back(absl::StrCat("lag ", lag, " records exceeds metrics.ready_max_lag ",
                                      config_.metrics_ready_max_lag));
   }
+  return not_ready;
+}
+
+metrics::Health App::Readiness() const {
+  const std::vector<std::string> not_ready = NotReadyReasons();
   std::string reasons;
   for (const std::string& r : not_ready) {
     absl::StrAppend(&reasons, reasons.empty() ? "" : ",", "\"", r, "\"");
   }
   return {not_ready.empty(),
           absl::StrCat(R"({"status":")", not_ready.empty() ? "ready" : "not ready",
-                       R"(","partitions_assigned":)", assigned, R"(,"lag":)", lag,
-                       R"(,"reasons":[)", reasons, "]}")};
+                       R"(","partitions_assigned":)", partitions_assigned_.load(), R"(,"lag":)",
+                       consumer_stats_->total_lag(), R"(,"reasons":[)", reasons, "]}")};
 }
 
 absl::Status App::StartOpsServer() {
@@ -931,9 +944,9 @@ void App::CountWarning(const v1::WarningEvent& event) {
   }
 }
 
-void App::UpdateBatchMetrics(absl::Time busy_since, bool busy) {
+void App::UpdateBatchMetrics(absl::Time busy_since) {
   const absl::Time committed = clock_->Now();
-  if (busy && busy_since != absl::InfiniteFuture()) {
+  if (busy_since != absl::InfiniteFuture()) {  // the batch took records or fired timers
     metrics_->batch_seconds().Observe(absl::ToDoubleSeconds(committed - busy_since));
   }
   for (const absl::Time t : caused_by_input_) {
@@ -941,28 +954,20 @@ void App::UpdateBatchMetrics(absl::Time busy_since, bool busy) {
         std::max(0.0, absl::ToDoubleSeconds(committed - t)));
   }
   caused_by_input_.clear();
-  metrics_->timers_fired().Increment(
-      static_cast<double>(pipeline_->timers_fired() - timers_fired_reported_));
-  timers_fired_reported_ = pipeline_->timers_fired();
-  metrics_->timers_fired_late().Increment(
-      static_cast<double>(pipeline_->timers_fired_late() - timers_late_reported_));
-  timers_late_reported_ = pipeline_->timers_fired_late();
+  AddGrowth(metrics_->timers_fired(), pipeline_->timers_fired(), &timers_fired_reported_);
+  AddGrowth(metrics_->timers_fired_late(), pipeline_->timers_fired_late(), &timers_late_reported_);
   metrics_->outbox_in_flight().Set(static_cast<double>(publisher_->in_flight()));
   metrics_->outbox_oldest_age_seconds().Set(
       absl::ToDoubleSeconds(publisher_->oldest_in_flight_age()));
   if (hub_ != nullptr) {
     metrics_->alert_subscribers().Set(static_cast<double>(hub_->subscribers()));
-    metrics_->alert_streams_cut_off().Increment(
-        static_cast<double>(hub_->overflows() - cut_off_reported_));
-    cut_off_reported_ = hub_->overflows();
+    AddGrowth(metrics_->alert_streams_cut_off(), hub_->overflows(), &cut_off_reported_);
   }
   if (alert_server_ != nullptr) {
-    metrics_->alert_calls_denied().Increment(
-        static_cast<double>(alert_server_->refused_calls() - refused_reported_));
-    refused_reported_ = alert_server_->refused_calls();
+    AddGrowth(metrics_->alert_calls_denied(), alert_server_->refused_calls(), &refused_reported_);
     alert_server_->FlushLog();
   }
-  metrics_->ready().Set(Readiness().ok ? 1 : 0);
+  metrics_->ready().Set(NotReadyReasons().empty() ? 1 : 0);
   if (committed >= next_figures_) UpdateFigures();
 }
 
@@ -975,16 +980,9 @@ void App::UpdateFigures() {
   metrics_->rocksdb_compaction_pending().Set(f.compaction_pending ? 1 : 0);
   metrics_->rocksdb_pending_compaction_bytes().Set(static_cast<double>(f.pending_compaction_bytes));
   metrics_->rocksdb_write_stopped().Set(f.write_stopped ? 1 : 0);
-  if (f.stalls_stop >= stalls_stop_reported_) {
-    metrics_->RocksdbWriteStalls("stop").Increment(
-        static_cast<double>(f.stalls_stop - stalls_stop_reported_));
-    stalls_stop_reported_ = f.stalls_stop;
-  }
-  if (f.stalls_slowdown >= stalls_slowdown_reported_) {
-    metrics_->RocksdbWriteStalls("slowdown")
-        .Increment(static_cast<double>(f.stalls_slowdown - stalls_slowdown_reported_));
-    stalls_slowdown_reported_ = f.stalls_slowdown;
-  }
+  AddGrowth(metrics_->RocksdbWriteStalls("stop"), f.stalls_stop, &stalls_stop_reported_);
+  AddGrowth(metrics_->RocksdbWriteStalls("slowdown"), f.stalls_slowdown,
+            &stalls_slowdown_reported_);
   if (absl::StatusOr<uint64_t> pending = pipeline_->timers().Pending(nullptr); pending.ok()) {
     metrics_->timers_pending().Set(static_cast<double>(*pending));
   }

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "librdkafka/rdkafkacpp.h"
 #include "processors/common/clock.h"
+#include "processors/common/rejection_log.h"
 #include "processors/common/types.h"
 #include "processors/engine/rule_engine.h"
 #include "processors/engine/watermark.h"
@@ -28,7 +29,6 @@
 #include "processors/state/state_store.h"
 #include "processors/vigild/alert_backend.h"
 #include "processors/vigild/config.h"
-#include "processors/common/rejection_log.h"
 
 namespace vigil::vigild {
 
@@ -107,8 +107,9 @@ class App {
   // their results (or the commit's error).
   void AfterCommit(const absl::Status& commit);
   absl::Status StartAlertService();
+  struct TopicCounters;
   void DeadLetter(const RdKafka::Message& msg, const ingest::Rejection& why,
-                  state::StateStore::Batch& batch,
+                  const TopicCounters& counted, state::StateStore::Batch& batch,
                   std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
   absl::Status CommitBatch(state::StateStore::Batch& batch,
                            std::vector<std::pair<uint64_t, internal::OutboxRecord>>* outbox);
@@ -130,19 +131,28 @@ class App {
   // Operations: the health checks (any thread), per-batch and periodic metric updates.
   metrics::Health Liveness() const;
   metrics::Health Readiness() const;
+  std::vector<std::string> NotReadyReasons() const;  // empty when ready
   absl::Status StartOpsServer();
   absl::Status LoadOpenWarnings();
   void CountWarning(const v1::WarningEvent& event);
-  void UpdateBatchMetrics(absl::Time busy_since, bool busy);
+  // After a commit; `busy_since` is InfiniteFuture for a batch that did nothing.
+  void UpdateBatchMetrics(absl::Time busy_since);
   void UpdateFigures();
 
   Config config_;
   const Clock* clock_;
   ingest::ValidationOptions validation_;
-  // Per input topic: what it carries and how it is encoded (one lookup per record).
+  // vigil_events_consumed_total of one topic, by outcome.
+  struct TopicCounters {
+    prometheus::Counter* ok = nullptr;
+    prometheus::Counter* invalid = nullptr;
+    prometheus::Counter* late = nullptr;
+  };
+  // Per input topic: what it carries, how it is encoded, its counters (one lookup per record).
   struct InputSpec {
     ingest::InputKind kind;
     ingest::Format format;
+    TopicCounters counted = {};
   };
   std::map<std::string, InputSpec> inputs_;
   Rebalancer rebalancer_;
@@ -206,12 +216,7 @@ class App {
   std::vector<std::pair<std::shared_ptr<CommandQueue::Pending>, v1::CommandResult>> answered_;
 
   // Metric bookkeeping on the engine thread.
-  struct TopicCounters {  // per input topic, so no lookup by labels per event
-    prometheus::Counter* ok = nullptr;
-    prometheus::Counter* invalid = nullptr;
-    prometheus::Counter* late = nullptr;
-  };
-  std::map<std::string, TopicCounters> topic_counters_;
+  TopicCounters commands_counted_;
   // Open (not closed) warnings: id → (grade, city), for vigil_open_warnings.
   std::map<std::string, std::pair<std::string, std::string>> open_warnings_;
   // The Kafka timestamp of the record being processed (InfinitePast when the

@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/support/kafka_client.h"
 #include "tests/support/kafka_env.h"
+#include "tests/support/test_events.h"
 #include "tests/support/vigild_process.h"
 #include "vigil/v1/alert_service.grpc.pb.h"
 #include "vigil/v1/events.pb.h"
@@ -59,25 +60,6 @@ constexpr char kEveryComplaint[] = R"(rules:
     resolve: {quiet_for: 72h}
     message: "{count} complaints in {key}"
 )";
-
-v1::Envelope Complaint(const std::string& id, int second, const std::string& city,
-                       const std::string& area) {
-  v1::Envelope e;
-  e.set_event_id("evt-" + id);
-  e.mutable_event_time()->set_seconds(1784102400 + second);  // 2026-07-15T08:00Z
-  v1::Region* r = e.mutable_region();
-  r->set_province_code("370000");
-  r->set_city_code(city);
-  r->set_county_code(city.substr(0, 4) + "02");
-  r->set_station_id("S01");
-  r->set_area_id(area);
-  v1::Ticket* t = e.mutable_ticket();
-  t->set_ticket_id("TK-" + id);
-  t->set_kind(v1::Ticket::COMPLAINT);
-  t->set_category(v1::Ticket::LOW_VOLTAGE);
-  t->set_status(v1::Ticket::ACCEPTED);
-  return e;
-}
 
 // Runs a shell command; returns (exit code, stdout).
 std::pair<int, std::string> Shell(const std::string& command) {
@@ -183,7 +165,7 @@ class AlertsOverGrpc : public ::testing::Test {
     for (int i = from; i < to; ++i) {
       producer.Send(
           tickets_, city,
-          Complaint(absl::StrCat(city, "-", area, "-", i), i, city, area).SerializeAsString());
+          ComplaintEvent(absl::StrCat(city, "-", area, "-", i), i, city, area).SerializeAsString());
     }
     producer.Flush();
   }

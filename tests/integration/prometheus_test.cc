@@ -3,7 +3,6 @@
 // Prometheus scrapes vigild under load, and its HTTP API shows the key series.
 // Also: vigild's /metrics passes `promtool check metrics`; /healthz and /readyz answer.
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -23,8 +22,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/http_get.h"
 #include "tests/support/kafka_client.h"
 #include "tests/support/kafka_env.h"
+#include "tests/support/test_events.h"
 #include "tests/support/vigild_process.h"
 #include "vigil/v1/events.pb.h"
 
@@ -35,54 +36,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kPartitions = 3;
-
-constexpr char kR13[] = R"(rules:
-  - id: R13
-    version: "it"
-    title: complaint cluster
-    input:
-      stream: ticket
-      filter: {kind: [COMPLAINT], status: [ACCEPTED]}
-    key: area
-    window: {type: sliding, size: 24h, allowed_lateness: 1h}
-    condition: {measure: count}
-    grades: {IV: 3, III: 5, II: 10, I: 20}
-    resolve: {quiet_for: 72h}
-    message: "{count} complaints in {key}"
-)";
-
-struct HttpReply {
-  long code = 0;  // 0: no connection
-  std::string body;
-};
-
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-HttpReply HttpGet(const std::string& url) {
-  HttpReply reply;
-  CURL* curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  if (curl_easy_perform(curl) == CURLE_OK) {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.code);
-  }
-  curl_easy_cleanup(curl);
-  return reply;
-}
-
-std::string UrlEncode(const std::string& s) {
-  CURL* curl = curl_easy_init();
-  char* e = curl_easy_escape(curl, s.c_str(), static_cast<int>(s.size()));
-  std::string out(e);
-  curl_free(e);
-  curl_easy_cleanup(curl);
-  return out;
-}
 
 // A free TCP port on 127.0.0.1 (bound then released: Prometheus takes no port 0).
 int FreePort() {
@@ -124,23 +77,6 @@ class Child {
   pid_t pid_ = -1;
 };
 
-v1::Envelope Complaint(const std::string& id, int minute, const std::string& area) {
-  v1::Envelope e;
-  e.set_event_id("evt-" + id);
-  e.mutable_event_time()->set_seconds(1784102400 + minute * 60);  // 2026-07-15T08:00Z
-  v1::Region* r = e.mutable_region();
-  r->set_city_code("370100");
-  r->set_county_code("370102");
-  r->set_station_id("S01");
-  r->set_area_id(area);
-  v1::Ticket* t = e.mutable_ticket();
-  t->set_ticket_id("TK-" + id);
-  t->set_kind(v1::Ticket::COMPLAINT);
-  t->set_category(v1::Ticket::LOW_VOLTAGE);
-  t->set_status(v1::Ticket::ACCEPTED);
-  return e;
-}
-
 class PrometheusScrapesVigild : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -154,7 +90,7 @@ class PrometheusScrapesVigild : public ::testing::Test {
     CreateTopics(bootstrap_, {tickets_, outages_, calls_, warnings_, dead_}, kPartitions);
     dir_ = std::filesystem::path(::testing::TempDir()) / UniqueName("prometheus-it");
     std::filesystem::create_directories(dir_ / "rules");
-    std::ofstream(dir_ / "rules" / "R13.yaml") << kR13;
+    std::ofstream(dir_ / "rules" / "R13.yaml") << kR13Rule;
   }
   void TearDown() override {
     if (HasFailure()) {
@@ -234,7 +170,8 @@ class PrometheusScrapesVigild : public ::testing::Test {
     for (int i = from; i < from + count; ++i) {
       producer.Send(
           tickets_, "370100",
-          Complaint(absl::StrCat("c", i), i % 600, absl::StrCat("A", i % 7)).SerializeAsString());
+          ComplaintEvent(absl::StrCat("c", i), (i % 600) * 60, "370100", absl::StrCat("A", i % 7))
+              .SerializeAsString());
     }
     producer.Flush();
   }

@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "tests/support/kafka_client.h"
 #include "tests/support/kafka_env.h"
+#include "tests/support/test_events.h"
 #include "tests/support/vigild_process.h"
 #include "tools/sim/complaint_stream.h"
 #include "vigil/v1/command.pb.h"
@@ -33,38 +34,9 @@ using std::chrono::seconds;
 
 constexpr int kPartitions = 3;
 
-// R13 as issue 2 defined it: >= 3 accepted complaints in one area within 24 h.
-constexpr char kR13[] = R"(rules:
-  - id: R13
-    version: "it"
-    title: complaint cluster
-    input:
-      stream: ticket
-      filter: {kind: [COMPLAINT], status: [ACCEPTED]}
-    key: area
-    window: {type: sliding, size: 24h, allowed_lateness: 1h}
-    condition: {measure: count}
-    grades: {IV: 3, III: 5, II: 10, I: 20}
-    resolve: {quiet_for: 72h}
-    message: "{count} complaints in {key}"
-)";
-
 v1::Envelope Complaint(const std::string& id, int minute, const std::string& area,
                        v1::Ticket::Category category = v1::Ticket::LOW_VOLTAGE) {
-  v1::Envelope e;
-  e.set_event_id("evt-" + id);
-  e.mutable_event_time()->set_seconds(1784102400 + minute * 60);  // 2026-07-15T08:00Z
-  v1::Region* r = e.mutable_region();
-  r->set_city_code("370100");
-  r->set_county_code("370102");
-  r->set_station_id("S01");
-  r->set_area_id(area);
-  v1::Ticket* t = e.mutable_ticket();
-  t->set_ticket_id("TK-" + id);
-  t->set_kind(v1::Ticket::COMPLAINT);
-  t->set_category(category);
-  t->set_status(v1::Ticket::ACCEPTED);
-  return e;
+  return ComplaintEvent(id, minute * 60, "370100", area, category);
 }
 
 // One vigild instance's world: unique topics, a state folder, a config file.
@@ -114,7 +86,7 @@ class VigildOnKafka : public ::testing::Test {
         << extra_engine << "rules:\n  dir: " << RulesDir(name).string()
         << "\n  reload_check_interval: 50ms\n"
         << "reference: {topic: \"\"}\n";
-    if (!std::filesystem::exists(RulesDir(name) / "R13.yaml")) WriteRules(name, kR13);
+    if (!std::filesystem::exists(RulesDir(name) / "R13.yaml")) WriteRules(name, kR13Rule);
     return path;
   }
 
@@ -829,7 +801,7 @@ TEST_F(VigildOnKafka, RulesReloadWhileEventsFlowLosesNone) {
   WriteRules(name, "rules:\n  - id: R13\n    version: broken\n    window: {type: sliding}\n");
   ASSERT_TRUE(WaitForLog(*vigild, "rule reload rejected", seconds(60))) << vigild->Log();
   produce(1000, 2000);
-  std::string v2 = kR13;
+  std::string v2 = kR13Rule;
   v2.replace(v2.find("\"it\""), 4, "\"it-2\"");
   v2.replace(v2.find("IV: 3, III: 5"), 13, "IV: 2, III: 5");
   WriteRules(name, v2);

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "processors/ingest/decoder.h"
 #include "processors/reference/record_json.h"
+#include "processors/warnings/warning_format.h"
 
 namespace vigil::vigilctl {
 namespace {
@@ -585,20 +586,7 @@ std::optional<v1::Grade> ParseGrade(const std::string& text) {
   return std::nullopt;
 }
 
-std::string GradeName(v1::Grade grade) {
-  switch (grade) {
-    case v1::GRADE_IV:
-      return "IV";
-    case v1::GRADE_III:
-      return "III";
-    case v1::GRADE_II:
-      return "II";
-    case v1::GRADE_I:
-      return "I";
-    default:
-      return absl::StrCat("grade(", static_cast<int>(grade), ")");
-  }
-}
+std::string GradeName(v1::Grade grade) { return std::string(warnings::GradeRoman(grade)); }
 
 std::string FormatOffset(absl::Duration d) {
   if (d == absl::ZeroDuration()) return "0s";

@@ -1,6 +1,5 @@
 #include "processors/metrics/ops_server.h"
 
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,37 +7,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "processors/metrics/metrics.h"
+#include "tests/support/http_get.h"
 
 namespace vigil::metrics {
 namespace {
 
-struct Reply {
-  long code = 0;
-  std::string body;
-  std::string content_type;
-};
+using testing::HttpGet;
+using testing::HttpReply;
 
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-Reply Get(int port, const std::string& path) {
-  Reply r;
-  CURL* curl = curl_easy_init();
-  const std::string url = absl::StrCat("http://127.0.0.1:", port, path);
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  if (curl_easy_perform(curl) == CURLE_OK) {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.code);
-    char* type = nullptr;
-    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
-    if (type != nullptr) r.content_type = type;
-  }
-  curl_easy_cleanup(curl);
-  return r;
+HttpReply Get(int port, const std::string& path) {
+  return HttpGet(absl::StrCat("http://127.0.0.1:", port, path));
 }
 
 TEST(OpsServerTest, ServesMetricsAndTheHealthChecks) {
@@ -57,13 +35,13 @@ TEST(OpsServerTest, ServesMetricsAndTheHealthChecks) {
   const int port = (*server)->port();
   ASSERT_GT(port, 0);
 
-  const Reply metrics = Get(port, "/metrics");
+  const HttpReply metrics = Get(port, "/metrics");
   EXPECT_EQ(metrics.code, 200);
   EXPECT_EQ(metrics.content_type.rfind("text/plain; version=0.0.4", 0), 0u) << metrics.content_type;
   EXPECT_NE(metrics.body.find("vigil_timers_fired_total 3"), std::string::npos) << metrics.body;
 
   EXPECT_EQ(Get(port, "/healthz").code, 200);
-  const Reply not_ready = Get(port, "/readyz");
+  const HttpReply not_ready = Get(port, "/readyz");
   EXPECT_EQ(not_ready.code, 503);
   EXPECT_NE(not_ready.body.find(R"("reasons":["lag"])"), std::string::npos) << not_ready.body;
   // The checks are asked on every request.

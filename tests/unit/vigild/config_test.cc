@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -254,6 +255,82 @@ TEST(ConfigTest, LoadConfigMissingFile) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(c.status().message().find("/nonexistent/vigil.yaml"), std::string::npos);
+}
+
+// Without a logging section vigild logs text at info.
+TEST(LoggingConfigTest, DefaultsToTextAtInfo) {
+  const absl::StatusOr<Config> c = ParseConfig(kMinimal, "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->log_format, "text");
+  EXPECT_EQ(c->log_level, "info");
+}
+
+// Both keys are read; either may be left out.
+TEST(LoggingConfigTest, ReadsFormatAndLevel) {
+  absl::StatusOr<Config> c =
+      ParseConfig(std::string(kMinimal) + "logging: {format: json, level: debug}\n", "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->log_format, "json");
+  EXPECT_EQ(c->log_level, "debug");
+
+  c = ParseConfig(std::string(kMinimal) + "logging:\n  level: error\n", "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->log_format, "text");
+  EXPECT_EQ(c->log_level, "error");
+}
+
+// Bad values and unknown keys are refused at their file:line:column.
+TEST(LoggingConfigTest, RejectsBadValuesWithPosition) {
+  ExpectError(std::string(kMinimal) + "logging:\n  format: xml\n", 6, 11, "logging.format",
+              "must be one of: text, json");
+  ExpectError(std::string(kMinimal) + "logging:\n  format: json\n  level: verbose\n", 7, 10,
+              "logging.level", "must be one of: trace, debug, info, warn, error");
+  ExpectError(std::string(kMinimal) + "logging:\n  level: warning\n", 6, 10, "logging.level",
+              "must be one of");
+  ExpectError(std::string(kMinimal) + "logging:\n  formt: json\n", 6, 3, "logging.formt",
+              "unknown key; expected one of: format, level");
+  ExpectError(std::string(kMinimal) + "logging:\n  format: [json]\n", 6, 11, "logging.format",
+              "must be a non-empty string");
+  ExpectError(std::string(kMinimal) + "logging: json\n", 5, 10, "logging", "must be a mapping");
+}
+
+// The commented-out logging section of deploy/vigil.example.yaml is valid once uncommented.
+TEST(LoggingConfigTest, ExampleSectionParses) {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/deploy/vigil.example.yaml");
+  ASSERT_TRUE(in) << "cannot read deploy/vigil.example.yaml";
+  std::string line, section;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line == "# logging:") inside = true;
+    if (inside && line.rfind("# ", 0) != 0) break;
+    if (inside) section += line.substr(2) + "\n";
+  }
+  ASSERT_FALSE(section.empty()) << "no \"# logging:\" section in deploy/vigil.example.yaml";
+  const absl::StatusOr<Config> c = ParseConfig(kMinimal + section, "vigil.example.yaml");
+  ASSERT_TRUE(c.ok()) << c.status() << "\n" << section;
+  EXPECT_EQ(c->log_format, "text");
+  EXPECT_EQ(c->log_level, "info");
+}
+
+// The metrics section: listen address, readiness bound, liveness timeout.
+TEST(ConfigTest, MetricsSectionIsReadAndChecked) {
+  absl::StatusOr<Config> c = ParseConfig(kMinimal, "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->metrics_listen, "");  // off unless configured
+  c = ParseConfig(
+      std::string(kMinimal) +
+          "metrics: {listen: 127.0.0.1:9464, ready_max_lag: 50, liveness_timeout: 30s}\n",
+      "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->metrics_listen, "127.0.0.1:9464");
+  EXPECT_EQ(c->metrics_ready_max_lag, 50);
+  EXPECT_EQ(c->metrics_liveness_timeout, absl::Seconds(30));
+  ExpectError(std::string(kMinimal) + "metrics:\n  ready_max_lag: -1\n", 6, 18,
+              "metrics.ready_max_lag", "must be an integer in [0, 1000000000]");
+  ExpectError(std::string(kMinimal) + "metrics:\n  liveness_timeout: 1s\n", 6, 21,
+              "metrics.liveness_timeout");
+  ExpectError(std::string(kMinimal) + "metrics:\n  port: 9464\n", 6, 3, "metrics.port",
+              "unknown key");
 }
 
 }  // namespace

@@ -6,15 +6,12 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "processors/vigild/config.h"
 
 namespace vigil::vigild {
 namespace {
@@ -248,82 +245,6 @@ TEST_F(ConfigureLoggingTest, TextOnStderr) {
   EXPECT_NE(err.find("hello 42"), std::string::npos) << err;
   EXPECT_EQ(err.find("below the level"), std::string::npos) << err;
   EXPECT_NE(err.front(), '{') << err;
-}
-
-constexpr char kMinimal[] = R"(kafka:
-  brokers: 127.0.0.1:9092
-state:
-  path: /var/lib/vigil/state
-)";
-
-// Expects ParseConfig to refuse `text` with "test.yaml:<line>:<col>: <path>: ..." containing
-// `what`.
-void ExpectConfigError(const std::string& text, int line, int column, const std::string& path,
-                       const std::string& what) {
-  const absl::StatusOr<Config> c = ParseConfig(text, "test.yaml");
-  ASSERT_FALSE(c.ok()) << "accepted:\n" << text;
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  const std::string message(c.status().message());
-  const std::string prefix =
-      "test.yaml:" + std::to_string(line) + ":" + std::to_string(column) + ": " + path + ": ";
-  EXPECT_EQ(message.substr(0, prefix.size()), prefix) << message;
-  EXPECT_NE(message.find(what), std::string::npos) << message;
-}
-
-// Without a logging section vigild logs text at info.
-TEST(LoggingConfigTest, DefaultsToTextAtInfo) {
-  const absl::StatusOr<Config> c = ParseConfig(kMinimal, "test.yaml");
-  ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->log_format, "text");
-  EXPECT_EQ(c->log_level, "info");
-}
-
-// Both keys are read; either may be left out.
-TEST(LoggingConfigTest, ReadsFormatAndLevel) {
-  absl::StatusOr<Config> c =
-      ParseConfig(std::string(kMinimal) + "logging: {format: json, level: debug}\n", "test.yaml");
-  ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->log_format, "json");
-  EXPECT_EQ(c->log_level, "debug");
-
-  c = ParseConfig(std::string(kMinimal) + "logging:\n  level: error\n", "test.yaml");
-  ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->log_format, "text");
-  EXPECT_EQ(c->log_level, "error");
-}
-
-// Bad values and unknown keys are refused at their file:line:column.
-TEST(LoggingConfigTest, RejectsBadValuesWithPosition) {
-  ExpectConfigError(std::string(kMinimal) + "logging:\n  format: xml\n", 6, 11, "logging.format",
-                    "must be one of: text, json");
-  ExpectConfigError(std::string(kMinimal) + "logging:\n  format: json\n  level: verbose\n", 7, 10,
-                    "logging.level", "must be one of: trace, debug, info, warn, error");
-  ExpectConfigError(std::string(kMinimal) + "logging:\n  level: warning\n", 6, 10, "logging.level",
-                    "must be one of");
-  ExpectConfigError(std::string(kMinimal) + "logging:\n  formt: json\n", 6, 3, "logging.formt",
-                    "unknown key; expected one of: format, level");
-  ExpectConfigError(std::string(kMinimal) + "logging:\n  format: [json]\n", 6, 11, "logging.format",
-                    "must be a non-empty string");
-  ExpectConfigError(std::string(kMinimal) + "logging: json\n", 5, 10, "logging",
-                    "must be a mapping");
-}
-
-// The commented-out logging section of deploy/vigil.example.yaml is valid once uncommented.
-TEST(LoggingConfigTest, ExampleSectionParses) {
-  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/deploy/vigil.example.yaml");
-  ASSERT_TRUE(in) << "cannot read deploy/vigil.example.yaml";
-  std::string line, section;
-  bool inside = false;
-  while (std::getline(in, line)) {
-    if (line == "# logging:") inside = true;
-    if (inside && line.rfind("# ", 0) != 0) break;
-    if (inside) section += line.substr(2) + "\n";
-  }
-  ASSERT_FALSE(section.empty()) << "no \"# logging:\" section in deploy/vigil.example.yaml";
-  const absl::StatusOr<Config> c = ParseConfig(kMinimal + section, "vigil.example.yaml");
-  ASSERT_TRUE(c.ok()) << c.status() << "\n" << section;
-  EXPECT_EQ(c->log_format, "text");
-  EXPECT_EQ(c->log_level, "info");
 }
 
 }  // namespace
